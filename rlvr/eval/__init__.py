@@ -1,0 +1,1 @@
+"""Evaluation: generation backends, metrics (pass@k, maj@k, intervals), benchmarks."""
