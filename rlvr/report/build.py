@@ -1,0 +1,533 @@
+"""Turn a RunData into a Document: one section per question a reader asks about a run.
+
+Every section renders what exists; one whose files are absent says which file it looked for and
+which command writes it. Files this module does not know the shape of (plan, readiness,
+contamination, audit, export.json) are shown generically as field/value tables, with a headline
+pulled out when a well-known key (`flagged`, `recall`, `passed`, ...) is present, so a new key in
+another command's output shows up in the report instead of breaking it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shlex
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from rlvr.report.collect import RunData
+from rlvr.report.compare import Gain, consecutive_gains
+from rlvr.report.document import (Bullets, Callout, Card, Code, Details, Document, Figure, Para, Section,
+                                  Table)
+
+# What writes each file, for the Missing list.
+WRITERS = {
+    "recipe.yaml": "`rlvr train` (the resolved recipe)",
+    "plan.json": "`rlvr plan RECIPE --json`",
+    "readiness.json": "`rlvr inspect DATA --json`",
+    "metrics.jsonl": "`rlvr train` (one row per logged step)",
+    "stages/": "`rlvr train` (checkpoints per stage)",
+    "model/": "`rlvr train` (the final model)",
+    "eval/<label>/summary.json": "`rlvr eval` (one folder per evaluation)",
+    "contamination.json": "`rlvr contamination TRAIN EVAL --json`",
+    "audit.json": "`rlvr audit ... --out audit.json`",
+    "export/": "`rlvr export gguf RUN_DIR`",
+    "export/export.json": "`rlvr export gguf RUN_DIR`",
+    "commands.json": "`rlvr train` / `rlvr quickstart` (the exact commands)",
+}
+MAX_TABLE_ROWS = 15
+MAX_FLIP_EXAMPLES = 6
+
+
+# ---------------------------------------------------------------- formatting
+def slug(title: str) -> str:
+    """GitHub's heading anchor, so the Markdown contents links work there too."""
+    return re.sub(r"[^a-z0-9 -]", "", title.lower()).replace(" ", "-")
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value == 0:
+            return "0"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.4g}"
+    text = str(value) if not isinstance(value, (dict, list)) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+def pct(p: float | None) -> str:
+    return "—" if p is None else f"{100 * p:.1f}%"
+
+
+def pct_ci(p: float | None, ci) -> str:
+    if p is None:
+        return "—"
+    return f"{pct(p)} [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci else pct(p)
+
+
+def pp(d: float | None, ci=None) -> str:
+    if d is None:
+        return "—"
+    text = f"{100 * d:+.1f} pp"
+    return f"{text} [{100 * ci[0]:+.1f}, {100 * ci[1]:+.1f}]" if ci else text
+
+
+def size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n} B"
+
+
+# ---------------------------------------------------------------- generic JSON
+def _dict_table(rows: list[dict], caption: str) -> Table:
+    columns: list[str] = []
+    for row in rows:
+        for k in row:
+            if k not in columns:
+                columns.append(k)
+    columns = columns[:8]
+    shown = rows[:MAX_TABLE_ROWS]
+    note = f" (first {len(shown)} of {len(rows)})" if len(rows) > len(shown) else ""
+    return Table(columns, [[fmt(r.get(c)) for c in columns] for r in shown], caption=f"{caption}{note}")
+
+
+def json_blocks(obj: Any, skip: tuple[str, ...] = ()) -> list:
+    """Field/value table for scalars (nested keys dotted), one table per list of objects."""
+    scalars: list[list[str]] = []
+    tables: list = []
+
+    def walk(o: Any, key: str, depth: int) -> None:
+        if key in skip:
+            return
+        if isinstance(o, dict) and depth < 3 and o:
+            for k, v in o.items():
+                walk(v, f"{key}.{k}" if key else str(k), depth + 1)
+        elif isinstance(o, list) and o and all(isinstance(x, dict) for x in o):
+            tables.append(_dict_table(o, key or "rows"))
+        elif isinstance(o, list) and all(not isinstance(x, (dict, list)) for x in o):
+            head = ", ".join(fmt(x) for x in o[:20])
+            scalars.append([f"`{key}`", head + (f" … (+{len(o) - 20} more)" if len(o) > 20 else "") or "(empty)"])
+        else:
+            scalars.append([f"`{key or 'value'}`", fmt(o)])
+
+    walk(obj, "", 0)
+    out: list = []
+    if scalars:
+        out.append(Table(["field", "value"], scalars))
+    return out + tables
+
+
+def find_key(obj: Any, names: set[str], want: Callable[[Any], bool] = lambda v: True, depth: int = 0):
+    """First value (depth-first) under a key in `names` that satisfies `want`."""
+    if depth > 4:
+        return None
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if str(k).lower() in names and want(v):
+                return v
+        for v in obj.values():
+            found = find_key(v, names, want, depth + 1)
+            if found is not None:
+                return found
+    elif isinstance(obj, list):
+        for v in obj[:50]:
+            found = find_key(v, names, want, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _missing_note(*files: str) -> Para:
+    parts = [f"`{f}`, written by {WRITERS[f]}" if f in WRITERS else f"`{f}`" for f in files]
+    return Para("Not found: " + "; ".join(parts) + ".", muted=True)
+
+
+# ---------------------------------------------------------------- sections
+def recipe_section(run: RunData) -> Section:
+    s = Section(slug("Recipe and plan"), "Recipe and plan")
+    if run.recipe is not None:
+        top = {k: v for k, v in run.recipe.items() if k != "stages"}
+        s.blocks += json_blocks(top)
+        stages = run.recipe.get("stages")
+        if isinstance(stages, list) and any(isinstance(x, dict) for x in stages):
+            s.blocks.append(_dict_table([x for x in stages if isinstance(x, dict)], "stages"))
+        elif isinstance(stages, dict):
+            s.blocks.append(_dict_table([{"name": k, **(v if isinstance(v, dict) else {"value": v})}
+                                         for k, v in stages.items()], "stages"))
+    if run.recipe_text is not None:
+        s.blocks.append(Details("recipe.yaml (resolved, every key)", [Code(run.recipe_text)]))
+    if run.plan is not None:
+        s.blocks.append(Para("**Plan** (`plan.json`):"))
+        s.blocks += json_blocks(run.plan)
+    if run.recipe_text is None and run.plan is None:
+        s.empty = True
+        s.blocks.append(_missing_note("recipe.yaml", "plan.json"))
+    elif run.plan is None:
+        s.blocks.append(_missing_note("plan.json"))
+    return s
+
+
+def readiness_section(run: RunData) -> Section:
+    s = Section(slug("Dataset readiness"), "Dataset readiness")
+    r = run.readiness
+    if r is None:
+        s.empty = True
+        s.blocks.append(_missing_note("readiness.json"))
+        return s
+    ready = find_key(r, {"ready", "ok", "passed"}, lambda v: isinstance(v, bool))
+    if ready is not None:
+        s.blocks.append(Callout("The data is ready for training." if ready else "The data is **not** ready for "
+                                "training: see the issues below.", "good" if ready else "bad"))
+    issues = find_key(r, {"issues", "warnings", "problems", "errors"}, lambda v: isinstance(v, list) and bool(v))
+    if issues and all(isinstance(x, str) for x in issues):
+        s.blocks.append(Bullets(issues[:20]))
+    s.blocks += json_blocks(r)
+    return s
+
+
+def _window(values: list[float]) -> int:
+    return max(1, min(5, len(values) // 4))
+
+
+def _start_end(values: list[float]) -> str:
+    if not values:
+        return "—"
+    w = _window(values)
+    return f"{fmt(sum(values[:w]) / w)} → {fmt(sum(values[-w:]) / w)}"
+
+
+def training_glance(run: RunData) -> Table | None:
+    columns = [("loss", "loss"), ("reward", "reward"), ("frac_reward_zero_std", "zero-variance groups"),
+               ("kl", "KL"), ("completions/mean_length", "mean length"), ("mean_token_accuracy", "token accuracy")]
+    present = [(k, label) for k, label in columns if any(_is_num(r.get(k)) for r in run.metrics)]
+    rows = []
+    for stage in run.stage_names:
+        stage_rows = [r for r in run.metrics if str(r.get("stage", "train")) == stage]
+        if not stage_rows:
+            continue
+        steps = [r["step"] for r in stage_rows if _is_num(r.get("step"))]
+        runtime = next((r["train_runtime"] for r in reversed(stage_rows) if _is_num(r.get("train_runtime"))), None)
+        row = [stage, fmt(max(steps)) if steps else fmt(len(stage_rows)),
+               f"{runtime / 60:.1f} min" if runtime is not None else "—"]
+        for key, _ in present:
+            row.append(_start_end([float(r[key]) for r in stage_rows if _is_num(r.get(key))]))
+        rows.append(row)
+    if not rows:
+        return None
+    return Table(["stage", "steps", "time"] + [label for _, label in present], rows,
+                 caption="start → end: mean of the first and last few logged values (up to 5)",
+                 numeric_cols=(1, 2))
+
+
+def training_section(run: RunData, assets: Path) -> Section:
+    from rlvr.report.plots import plot_training
+
+    s = Section(slug("Training curves"), "Training curves")
+    if not run.metrics:
+        s.empty = True
+        s.blocks.append(_missing_note("metrics.jsonl"))
+        if run.stage_dirs:
+            s.blocks.append(Para(f"Stage folders present: {', '.join(f'`{d}`' for d in run.stage_dirs)}.", muted=True))
+        return s
+    glance = training_glance(run)
+    if glance:
+        s.blocks.append(glance)
+    zero = [float(r["frac_reward_zero_std"]) for r in run.metrics if _is_num(r.get("frac_reward_zero_std"))]
+    if zero and sum(zero) / len(zero) > 0.5:
+        s.blocks.append(Callout(f"On average {pct(sum(zero) / len(zero))} of GRPO groups had identical rewards for "
+                                "every completion, so they gave no learning signal: consider denser (partial-credit) "
+                                "rewards, more completions per prompt, or prompts closer to the model's ability.",
+                                "warn"))
+    for title, path in plot_training(run.metrics, run.stage_names, assets):
+        s.blocks.append(Figure(path, f"{title} per step, one column per stage"))
+    return s
+
+
+def _at_k(summary: dict) -> dict[str, tuple[float, Any]]:
+    """pass@k / maj@k values from either flat keys (`pass@4`, `pass@4_ci`) or dicts (`pass@k: {4: ..}`)."""
+    found: dict[str, tuple[float, Any]] = {}
+    for key, value in summary.items():
+        m = re.fullmatch(r"(pass|maj)@(\d+)", str(key))
+        if m and _is_num(value):
+            found[key] = (float(value), summary.get(f"{key}_ci"))
+        elif str(key) in ("pass@k", "maj@k") and isinstance(value, dict):
+            kind = str(key)[:-2]
+            for k, v in value.items():
+                if _is_num(v):
+                    found.setdefault(f"{kind}@{k}", (float(v), None))
+                elif isinstance(v, dict) and _is_num(v.get("value", v.get("mean"))):
+                    found.setdefault(f"{kind}@{k}", (float(v.get("value", v.get("mean"))), v.get("ci")))
+    order = lambda name: (name.split("@")[0] != "pass", int(name.split("@")[1]))  # noqa: E731
+    return {k: found[k] for k in sorted(found, key=order)}
+
+
+def _valid_ci(ci) -> bool:
+    return isinstance(ci, (list, tuple)) and len(ci) == 2 and all(_is_num(x) for x in ci)
+
+
+def _gain_table(gains: list[Gain]) -> Table:
+    rows = []
+    for g in gains:
+        flips_known = g.method.startswith("paired")
+        examples = " ".join([f"+`{p}`" for p in g.gained[:3]] + [f"−`{p}`" for p in g.lost[:3]]) or "none"
+        examples = examples if flips_known else "—"
+        rows.append([f"{g.before} → {g.after}", pp(g.diff, g.ci), g.method,
+                     fmt(len(g.lost)) if flips_known else "—", fmt(len(g.gained)) if flips_known else "—", examples])
+    return Table(["comparison", "gain in pass@1 [95% CI]", "interval", "solved → unsolved", "unsolved → solved",
+                  "example flips (+ newly solved, − newly failed)"], rows, numeric_cols=(3, 4))
+
+
+def eval_section(run: RunData, assets: Path, gains: list[Gain]) -> Section:
+    from rlvr.report.plots import plot_pass_at_1
+
+    s = Section(slug("Evaluation before and after"), "Evaluation before and after")
+    if not run.evals:
+        s.empty = True
+        s.blocks.append(_missing_note("eval/<label>/summary.json"))
+        return s
+    with_p = [e for e in run.evals if e.pass1 is not None]
+    if with_p:
+        path = plot_pass_at_1([e.label for e in with_p], [e.pass1 for e in with_p], [e.pass1_ci for e in with_p],
+                              assets / "eval-pass-at-1.png")
+        s.blocks.append(Figure(path, "pass@1 per evaluation with its 95% interval"))
+    rows = []
+    for e in run.evals:
+        sm = e.summary
+        rows.append([f"**{e.label}**", fmt(sm.get("model")), fmt(sm.get("benchmark")), fmt(sm.get("n_problems")),
+                     fmt(sm.get("n_samples")), pct_ci(e.pass1, e.pass1_ci), fmt(sm.get("unverifiable")),
+                     f"{sm['wall_s']:.0f} s" if _is_num(sm.get("wall_s")) else "—"])
+    s.blocks.append(Table(["evaluation", "model", "benchmark", "problems", "samples/problem", "pass@1 [95% CI]",
+                           "unverifiable", "time"], rows, numeric_cols=(3, 4, 5, 6, 7)))
+    at_k = {e.label: _at_k(e.summary) for e in run.evals}
+    # pass@1 is in the table above; maj@1 is the same number (a vote of one)
+    metric_names = [m for m in dict.fromkeys(k for d in at_k.values() for k in d) if m not in ("pass@1", "maj@1")]
+    if metric_names:
+        krows = [[e.label] + [pct_ci(at_k[e.label][m][0], at_k[e.label][m][1] if _valid_ci(at_k[e.label][m][1])
+                                     else None) if m in at_k[e.label] else "—" for m in metric_names]
+                 for e in run.evals]
+        s.blocks.append(Table(["evaluation"] + metric_names, krows,
+                              caption="pass@k (unbiased estimator) and maj@k at the same sample budget",
+                              numeric_cols=tuple(range(1, len(metric_names) + 1))))
+    if gains:
+        s.blocks.append(_gain_table(gains))
+        s.blocks.append(Para("Gains are paired where per-sample rows exist: a bootstrap over problems (2,000 "
+                             "resamples, seed 0) of the per-problem difference in pass rate. A problem counts as "
+                             "solved when more than half of its samples passed; unverifiable samples are left out.",
+                             muted=True))
+        for g in gains:
+            if g.diff is not None and g.ci is not None and not g.significant:
+                s.blocks.append(Callout(f"{g.before} → {g.after}: the interval includes zero, so this change "
+                                        "is within noise at this sample size.", "warn"))
+            if g.only_before or g.only_after:
+                s.blocks.append(Callout(f"{g.before} → {g.after}: {g.only_before} problem(s) only in {g.before} and "
+                                        f"{g.only_after} only in {g.after} are left out of the paired comparison.",
+                                        "warn"))
+            if g.unverified:
+                s.blocks.append(Para(f"{g.before} → {g.after}: {g.unverified} problem(s) with no verifiable sample on "
+                                     "one side are left out of the paired comparison.", muted=True))
+        flip_items = []
+        for g in gains[: max(1, len(run.evals) - 1)]:
+            if g.lost or g.gained:
+                lost = ", ".join(f"`{p}`" for p in g.lost[:MAX_FLIP_EXAMPLES]) or "none"
+                won = ", ".join(f"`{p}`" for p in g.gained[:MAX_FLIP_EXAMPLES]) or "none"
+                flip_items.append(f"**{g.before} → {g.after}** — newly solved ({len(g.gained)}): {won}; "
+                                  f"newly failed ({len(g.lost)}): {lost}")
+        if flip_items:
+            s.blocks.append(Details("Per-problem flips", [Bullets(flip_items)]))
+    return s
+
+
+def contamination_section(run: RunData) -> Section:
+    s = Section(slug("Contamination"), "Contamination")
+    c = run.contamination
+    if c is None:
+        s.empty = True
+        s.blocks.append(_missing_note("contamination.json"))
+        return s
+    flagged = find_key(c, {"flagged", "contaminated"}, lambda v: isinstance(v, bool))
+    frac = find_key(c, {"overlap_fraction", "overlapping_fraction", "fraction", "contaminated_fraction"}, _is_num)
+    thr = find_key(c, {"threshold"}, _is_num)
+    detail = (f" {pct(frac)} of evaluation items overlap the training data" if frac is not None else "") + \
+             (f" (threshold {pct(thr)})" if thr is not None else "")
+    if flagged is True:
+        s.blocks.append(Callout(f"**Flagged**:{detail}. Evaluation results may be inflated.", "bad"))
+    elif flagged is False:
+        s.blocks.append(Callout(f"Clean:{detail or ' no overlap above the threshold'}.", "good"))
+    s.blocks += json_blocks(c)
+    return s
+
+
+def audit_section(run: RunData) -> Section:
+    s = Section(slug("Verifier audit"), "Verifier audit")
+    a = run.audit
+    if a is None:
+        s.empty = True
+        s.blocks.append(_missing_note("audit.json"))
+        return s
+    recall = find_key(a, {"recall"}, _is_num)
+    precision = find_key(a, {"precision"}, _is_num)
+    ok = find_key(a, {"passed", "ok"}, lambda v: isinstance(v, bool))
+    if recall is not None or precision is not None:
+        text = f"Recall {pct(recall)} on known-correct answers, precision {pct(precision)} against known-wrong ones."
+        s.blocks.append(Callout(text, "good" if ok is not False else "bad"))
+    s.blocks += json_blocks(a)
+    return s
+
+
+def _logit_check(export: Any) -> tuple[bool | None, str]:
+    check = find_key(export, {"logit_check", "check", "logits", "verification"}, lambda v: isinstance(v, (dict, list)))
+    source = check if check is not None else export
+    passed = find_key(source, {"passed", "ok", "within_tolerance"}, lambda v: isinstance(v, bool))
+    diff = find_key(source, {"max_abs_diff", "max_diff", "max_logit_diff"}, _is_num)
+    top1 = find_key(source, {"top1_agreement", "top1", "top_1_agreement"}, _is_num)
+    parts = [f"max |Δlogit| {fmt(diff)}" if diff is not None else "", f"top-1 agreement {pct(top1)}" if top1 is not None else ""]
+    return passed, ", ".join(p for p in parts if p)
+
+
+def export_section(run: RunData) -> Section:
+    s = Section(slug("Export"), "Export")
+    if not run.export_files and run.export is None:
+        s.empty = True
+        s.blocks.append(_missing_note("export/"))
+        return s
+    if run.export is not None:
+        passed, figures = _logit_check(run.export)
+        if passed is not None or figures:
+            verdict = {True: "Logit check passed", False: "Logit check **failed**", None: "Logit check"}[passed]
+            s.blocks.append(Callout(f"{verdict}{': ' + figures if figures else ''}.",
+                                    {True: "good", False: "bad", None: "info"}[passed]))
+    if run.export_files:
+        s.blocks.append(Table(["file", "size"], [[f"`export/{n}`", size(b)] for n, b in run.export_files],
+                              numeric_cols=(1,)))
+    if run.export is not None:
+        s.blocks.append(Details("export.json", json_blocks(run.export)))
+    else:
+        s.blocks.append(_missing_note("export/export.json"))
+    return s
+
+
+def reproduce_commands(run: RunData) -> tuple[list[str], bool]:
+    """(commands, exact): from commands.json when the run wrote one, else reconstructed."""
+    if run.commands:
+        return run.commands, True
+    rd = shlex.quote(str(run.root))
+    cmds = []
+    if run.recipe_text is not None:
+        cmds.append(f"rlvr train {shlex.quote(str(run.root / 'recipe.yaml'))}")
+    for e in run.evals:
+        if isinstance(e.summary.get("command"), str):
+            cmds.append(e.summary["command"])
+    if run.contamination is not None and isinstance(run.contamination, dict) \
+            and isinstance(run.contamination.get("command"), str):
+        cmds.append(run.contamination["command"])
+    if run.export is not None:
+        quant = find_key(run.export, {"quant", "quantization"}, lambda v: isinstance(v, str))
+        cmds.append(f"rlvr export gguf {rd}" + (f" --quant {quant}" if quant else ""))
+    cmds.append(f"rlvr report {rd}")
+    return cmds, False
+
+
+def reproduce_section(run: RunData) -> Section:
+    s = Section(slug("Reproduce"), "Reproduce")
+    cmds, exact = reproduce_commands(run)
+    if exact:
+        s.blocks.append(Para("The exact commands this run executed (from `commands.json`):"))
+    else:
+        s.blocks.append(Para("Reconstructed from the files present (the run wrote no `commands.json`); evaluation "
+                             "and audit commands appear only where their outputs recorded them.", muted=True))
+    s.blocks.append(Code("\n".join(cmds)))
+    return s
+
+
+def missing_section(run: RunData) -> Section:
+    s = Section(slug("Missing"), "Missing")
+    if run.missing:
+        s.blocks.append(Para("Files the report looked for and did not find:"))
+        s.blocks.append(Bullets([f"`{m}` — written by {WRITERS[m]}" if m in WRITERS else f"`{m}`"
+                                 for m in run.missing]))
+    else:
+        s.blocks.append(Para("Nothing: every file the report looks for was found."))
+    if run.problems:
+        s.blocks.append(Para("Files found but not (fully) readable:"))
+        s.blocks.append(Bullets(run.problems))
+    return s
+
+
+# ---------------------------------------------------------------- headline
+def headline_cards(run: RunData, gains: list[Gain]) -> list[Card]:
+    cards = []
+    evals = [e for e in run.evals if e.pass1 is not None]
+    if len(evals) >= 2:
+        first, last = evals[0], evals[-1]
+        overall = next((g for g in reversed(gains) if g.before == first.label and g.after == last.label), None)
+        tone = "neutral"
+        if overall and overall.ci is not None:
+            tone = "good" if overall.ci[0] > 0 else "bad" if overall.ci[1] < 0 else "warn"
+        note = f"gain {pp(overall.diff, overall.ci)}" if overall else ""
+        cards.append(Card(f"pass@1 {first.label} → {last.label}", f"{pct(first.pass1)} → {pct(last.pass1)}", note, tone))
+    elif evals:
+        cards.append(Card(f"pass@1 ({evals[0].label})", pct(evals[0].pass1), pct_ci(evals[0].pass1, evals[0].pass1_ci)))
+    else:
+        cards.append(Card("pass@1", "not evaluated", "no eval/<label>/summary.json", "warn"))
+    stages = [st for st in run.stage_names if any(str(r.get("stage", "train")) == st for r in run.metrics)]
+    if stages:
+        steps = []
+        for st in stages:
+            vals = [r["step"] for r in run.metrics if str(r.get("stage", "train")) == st and _is_num(r.get("step"))]
+            steps.append(f"{st} {fmt(max(vals)) if vals else '?'}")
+        rewards = [float(r["reward"]) for r in run.metrics if _is_num(r.get("reward"))]
+        note = f"reward {_start_end(rewards)}" if rewards else ""
+        cards.append(Card("training steps", " · ".join(steps), note))
+    else:
+        cards.append(Card("training", "no metrics", "metrics.jsonl not found", "warn"))
+    flagged = find_key(run.contamination, {"flagged", "contaminated"}, lambda v: isinstance(v, bool))
+    if run.contamination is None:
+        cards.append(Card("contamination", "not checked", "no contamination.json", "warn"))
+    else:
+        cards.append(Card("contamination", {True: "flagged", False: "clean", None: "checked"}[flagged], "",
+                          {True: "bad", False: "good", None: "neutral"}[flagged]))
+    if run.export is not None or run.export_files:
+        gguf = [(n, b) for n, b in run.export_files if n.endswith(".gguf")]
+        passed, figures = _logit_check(run.export)
+        quant = find_key(run.export, {"quant", "quantization"}, lambda v: isinstance(v, str))
+        value = " · ".join(size(b) for _, b in gguf) if gguf else f"{len(run.export_files)} files"
+        value = f"{quant} · {value}" if quant else value
+        cards.append(Card("GGUF export", value, {True: "logit check passed", False: "logit check FAILED",
+                                                 None: figures}[passed],
+                          {True: "good", False: "bad", None: "neutral"}[passed]))
+    cards.append(Card("missing files", str(len(run.missing)) if run.missing else "none",
+                      ", ".join(run.missing[:3]) + (" …" if len(run.missing) > 3 else ""),
+                      "warn" if run.missing or run.problems else "good"))
+    return cards
+
+
+def build_document(run: RunData, assets: Path) -> Document:
+    gains = consecutive_gains(run.evals)
+    facts = [("model", run.model or "unknown")]
+    stages = run.stage_names
+    if stages:
+        facts.append(("stages", " → ".join(stages)))
+    if run.evals:
+        facts.append(("evaluations", ", ".join(e.label for e in run.evals)))
+    facts.append(("generated", datetime.now().strftime("%Y-%m-%d %H:%M")))
+    sections = [recipe_section(run), readiness_section(run), training_section(run, assets),
+                eval_section(run, assets, gains), contamination_section(run), audit_section(run),
+                export_section(run), reproduce_section(run), missing_section(run)]
+    return Document(f"Run {run.name}", facts, headline_cards(run, gains), sections)
