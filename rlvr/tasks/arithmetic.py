@@ -53,6 +53,8 @@ def _row(a: int, op: str, b: int, template: str, idx: int, split: str) -> dict:
             {"role": "user", "content": question},
         ],
         "answer": str(solve(a, op, b)),
+        # The SFT target: the worked line, then the answer line the format reward looks for.
+        "completion": [{"role": "assistant", "content": f"{a} {op} {b} = {solve(a, op, b)}\nAnswer: {solve(a, op, b)}"}],
     }
 
 

@@ -1,0 +1,142 @@
+"""One training stage through TRL: SFT, DPO or GRPO, with peft LoRA when the recipe asks for it.
+
+rlvr adds only what TRL leaves to the user: precision from the hardware, the dataset shaped for
+the method, rewards from the registry, resume from the newest checkpoint, a metrics file, and a
+final model directory that `transformers` loads directly (LoRA adapters are merged into it and
+also kept apart under `adapter/`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from rlvr.errors import DatasetError
+from rlvr.hardware import precision_kwargs
+from rlvr.train.recipe import Recipe, Stage, trl_config_class
+
+COLUMNS = {
+    "sft": (("messages",), ("prompt", "completion"), ("text",)),
+    "dpo": (("prompt", "chosen", "rejected"), ("chosen", "rejected")),
+}
+
+
+def shape_rows(rows: list[dict], method: str, where: str) -> list[dict]:
+    """Keep the columns the method's trainer reads (and, for GRPO, every column a reward may need)."""
+    if not rows:
+        raise DatasetError(f"{where}: the dataset has no rows.")
+    if method == "grpo":
+        if "prompt" not in rows[0]:
+            raise DatasetError(f"{where}: GRPO needs a 'prompt' column (found {sorted(rows[0])}); "
+                               "map one with `data: {mapping: {question: prompt}}` (see `rlvr inspect`).")
+        return [{k: v for k, v in r.items() if k not in ("completion", "messages")} for r in rows]
+    for cols in COLUMNS[method]:
+        if all(c in rows[0] for c in cols):
+            return [{c: r[c] for c in cols} for r in rows]
+    wanted = " or ".join("+".join(c) for c in COLUMNS[method])
+    raise DatasetError(f"{where}: {method.upper()} needs columns {wanted}; found {sorted(rows[0])}. "
+                       "Add a `mapping` to the stage's data (see `rlvr inspect DATASET`).")
+
+
+def load_stage_rows(spec, seed: int = 0) -> list[dict]:
+    """Rows for a DataSpec: a builtin task split, or a file/directory/hub id with its mapping applied."""
+    if spec.task:
+        from rlvr.tasks import load_task
+
+        return load_task(spec.task, spec.split, n=spec.n, seed=spec.seed or seed)
+    try:
+        from rlvr.data.load import apply_mapping, load_rows
+    except ImportError:  # minimal path: JSONL only
+        from rlvr.io import read_jsonl
+
+        rows = read_jsonl(spec.path)
+        rows = [{spec.mapping.get(k, k): v for k, v in r.items()} for r in rows]
+    else:
+        rows = apply_mapping(load_rows(spec.path, split=spec.split, config=spec.config, limit=spec.limit), spec.mapping)
+    n = spec.n or spec.limit
+    return rows[:n] if n else rows
+
+
+def last_checkpoint(stage_dir: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(stage_dir)) if stage_dir.is_dir() else None
+
+
+def make_config(recipe: Recipe, stage: Stage, stage_dir: Path, report_to: list[str]):
+    cls = trl_config_class(stage.method)
+    kwargs = {**precision_kwargs(), "output_dir": str(stage_dir), "seed": recipe.seed, "report_to": report_to,
+              "run_name": f"{recipe.name}-{stage.name}", "project": f"rlvr-{recipe.name}",
+              "save_strategy": "steps", "disable_tqdm": False}
+    kwargs.update(stage.trl_args())
+    if stage.method == "grpo" and stage.rewards:
+        kwargs["reward_weights"] = [float(r.weight) for r in stage.rewards]
+    return cls(**kwargs)
+
+
+def _trainer(recipe: Recipe, stage: Stage, model_path: Path, rows: list[dict], stage_dir: Path, callbacks, report_to):
+    from datasets import Dataset
+
+    from rlvr.models import load_tokenizer
+
+    config = make_config(recipe, stage, stage_dir, report_to)
+    dataset = Dataset.from_list(rows)
+    tokenizer = load_tokenizer(model_path)
+    peft_config = None
+    if stage.lora:
+        from peft import LoraConfig
+
+        peft_config = LoraConfig(**stage.lora)
+    common = dict(model=str(model_path), args=config, train_dataset=dataset, processing_class=tokenizer,
+                  callbacks=callbacks, peft_config=peft_config)
+    if stage.method == "sft":
+        from trl import SFTTrainer
+
+        return SFTTrainer(**common)
+    if stage.method == "dpo":
+        from trl import DPOTrainer
+
+        return DPOTrainer(**common)
+    from trl import GRPOTrainer
+
+    from rlvr.rewards.registry import build_rewards
+    from rlvr.train.diagnostics import wrap_rewards
+
+    funcs, _weights = build_rewards(stage.rewards)
+    tokenizer.padding_side = "left"
+    return GRPOTrainer(reward_funcs=wrap_rewards(funcs, config.num_generations), **common)
+
+
+def save_final(trainer, tokenizer, stage_dir: Path) -> Path:
+    """Write stages/<name>/model (plain HF, LoRA merged) atomically; keep a LoRA adapter under adapter/."""
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    target = stage_dir / "model"
+    tmp = Path(tempfile.mkdtemp(dir=stage_dir, prefix=".model."))
+    try:
+        if hasattr(model, "merge_and_unload"):  # a peft model
+            model.save_pretrained(stage_dir / "adapter")
+            model = model.merge_and_unload()
+        model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def run_stage(recipe: Recipe, stage: Stage, model_path: Path, stage_dir: Path, callbacks=(), report_to=()) -> Path:
+    """Train one stage from `model_path`; resume from the newest checkpoint in `stage_dir` if any."""
+    rows = shape_rows(load_stage_rows(stage.data, recipe.seed), stage.method, f"stage '{stage.name}' data ({stage.data.describe()})")
+    stage_dir.mkdir(parents=True, exist_ok=True)
+    trainer = _trainer(recipe, stage, model_path, rows, stage_dir, list(callbacks), list(report_to))
+    resume = last_checkpoint(stage_dir)
+    trainer.train(resume_from_checkpoint=resume)
+    final = save_final(trainer, trainer.processing_class, stage_dir)
+    (stage_dir / "trainer_state.json").write_text(json.dumps({"global_step": trainer.state.global_step,
+                                                             "resumed_from": resume}, indent=2))
+    return final
