@@ -1,0 +1,1 @@
+"""Data: loading, schema scan, readiness, mapping, contamination."""
