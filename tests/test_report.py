@@ -91,7 +91,7 @@ def make_full_run(root: Path) -> Path:
         _jsonl(root / "eval" / label / "samples.jsonl", rows)
         decided = [r["passed"] for r in rows if r["passed"] is not None]
         _write_json(root / "eval" / label / "summary.json", {
-            "label": label, "model": "smollm2-135m" if label == "base" else f"runs/demo/stages/{label}/model",
+            "label": label, "model": "smollm2-135m" if label == "base" else str(root / "stages" / label / "model"),
             "benchmark": "arithmetic", "n_problems": 100, "n_samples": 1, "pass@1": sum(decided) / len(decided),
             "pass@1_ci": list(wilson_interval(sum(decided), len(decided))), "unverifiable": 100 - len(decided),
             "wall_s": 61.0, "created": 1_700_000_000 + n})
@@ -138,6 +138,7 @@ def test_full_run_report_has_every_section_and_the_known_numbers(full_run):
     base_ci = wilson_interval(10, 100)
     assert f"10.0% [{100 * base_ci[0]:.1f}, {100 * base_ci[1]:.1f}]" in md
     assert md.index("**base**") < md.index("**sft**") < md.index("**final**")
+    assert "| **sft** | stages/sft/model | arithmetic | 100 | 1 | 59.0% [" in md
     # paired gains and flips
     assert re.search(r"\| base → sft \| \+49\.0 pp \[\+\d+\.\d, \+\d+\.\d\] \| paired bootstrap over 100 problems \| 0 \| 49 \|", md)
     assert re.search(r"\| sft → final \| -5\.1 pp \[-\d+\.\d, [+-]\d+\.\d\] \| paired bootstrap over 99 problems \| 9 \| 4 \|", md)
@@ -279,6 +280,18 @@ def test_damaged_files_are_reported_not_raised(full_run):
     # the sft evaluation still counts from its samples alone: 59/100 computed from rows
     assert "| **sft** | — | — | — | — | 59.0% [" in md
     assert "Files found but not (fully) readable:" in md
+
+
+def test_further_eval_sets_get_their_own_tables_and_stray_folders_are_named(full_run):
+    for label in ("base", "sft"):
+        shutil.copytree(full_run / "eval" / label, full_run / "eval" / "gsm-mini" / label)
+    (full_run / "eval" / "junk").mkdir()
+    report = make_report(full_run)
+    md = report.markdown.read_text()
+    assert "**Eval set `gsm-mini`** (`eval/gsm-mini/`):" in md
+    assert (full_run / "report_assets" / "eval-gsm-mini-pass-at-1.png").is_file()
+    assert md.count("| base → sft | +49.0 pp") == 2
+    assert report.problems == ["eval/junk/: holds neither summary.json nor samples.jsonl; ignored."]
 
 
 def test_not_a_directory_is_a_user_error(tmp_path):

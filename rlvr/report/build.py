@@ -101,7 +101,8 @@ def _dict_table(rows: list[dict], caption: str) -> Table:
     columns = columns[:8]
     shown = rows[:MAX_TABLE_ROWS]
     note = f" (first {len(shown)} of {len(rows)})" if len(rows) > len(shown) else ""
-    return Table(columns, [[fmt(r.get(c)) for c in columns] for r in shown], caption=f"{caption}{note}")
+    return Table(columns, [[fmt(r.get(c)) for c in columns] for r in shown], caption=f"{caption}{note}",
+                 compact=len(columns) <= 4)
 
 
 def json_blocks(obj: Any, skip: tuple[str, ...] = ()) -> list:
@@ -126,7 +127,7 @@ def json_blocks(obj: Any, skip: tuple[str, ...] = ()) -> list:
     walk(obj, "", 0)
     out: list = []
     if scalars:
-        out.append(Table(["field", "value"], scalars))
+        out.append(Table(["field", "value"], scalars, compact=True))
     return out + tables
 
 
@@ -291,66 +292,87 @@ def _gain_table(gains: list[Gain]) -> Table:
         rows.append([f"{g.before} → {g.after}", pp(g.diff, g.ci), g.method,
                      fmt(len(g.lost)) if flips_known else "—", fmt(len(g.gained)) if flips_known else "—", examples])
     return Table(["comparison", "gain in pass@1 [95% CI]", "interval", "solved → unsolved", "unsolved → solved",
-                  "example flips (+ newly solved, − newly failed)"], rows, numeric_cols=(3, 4))
+                  "example flips (+ newly solved, − newly failed)"], rows, numeric_cols=(1, 3, 4))
 
 
-def eval_section(run: RunData, assets: Path, gains: list[Gain]) -> Section:
+def _short_model(model: Any, run: RunData) -> str:
+    """A model path inside the run directory is shown relative to it (`stages/sft/model`)."""
+    if not isinstance(model, str):
+        return fmt(model)
+    try:
+        return Path(model).resolve().relative_to(run.root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return model
+
+
+def _eval_blocks(run: RunData, evals: list, gains: list[Gain], assets: Path, figure_name: str) -> list:
     from rlvr.report.plots import plot_pass_at_1
 
-    s = Section(slug("Evaluation before and after"), "Evaluation before and after")
-    if not run.evals:
-        s.empty = True
-        s.blocks.append(_missing_note("eval/<label>/summary.json"))
-        return s
-    with_p = [e for e in run.evals if e.pass1 is not None]
+    blocks: list = []
+    with_p = [e for e in evals if e.pass1 is not None]
     if with_p:
         path = plot_pass_at_1([e.label for e in with_p], [e.pass1 for e in with_p], [e.pass1_ci for e in with_p],
-                              assets / "eval-pass-at-1.png")
-        s.blocks.append(Figure(path, "pass@1 per evaluation with its 95% interval"))
+                              assets / figure_name)
+        blocks.append(Figure(path, "pass@1 per evaluation with its 95% interval"))
     rows = []
-    for e in run.evals:
+    for e in evals:
         sm = e.summary
-        rows.append([f"**{e.label}**", fmt(sm.get("model")), fmt(sm.get("benchmark")), fmt(sm.get("n_problems")),
-                     fmt(sm.get("n_samples")), pct_ci(e.pass1, e.pass1_ci), fmt(sm.get("unverifiable")),
-                     f"{sm['wall_s']:.0f} s" if _is_num(sm.get("wall_s")) else "—"])
-    s.blocks.append(Table(["evaluation", "model", "benchmark", "problems", "samples/problem", "pass@1 [95% CI]",
-                           "unverifiable", "time"], rows, numeric_cols=(3, 4, 5, 6, 7)))
-    at_k = {e.label: _at_k(e.summary) for e in run.evals}
+        rows.append([f"**{e.label}**", _short_model(sm.get("model"), run), fmt(sm.get("benchmark")),
+                     fmt(sm.get("n_problems")), fmt(sm.get("n_samples")), pct_ci(e.pass1, e.pass1_ci),
+                     fmt(sm.get("unverifiable")), f"{sm['wall_s']:.0f} s" if _is_num(sm.get("wall_s")) else "—"])
+    blocks.append(Table(["evaluation", "model", "benchmark", "problems", "samples/problem", "pass@1 [95% CI]",
+                         "unverifiable", "time"], rows, numeric_cols=(3, 4, 5, 6, 7)))
+    at_k = {e.label: _at_k(e.summary) for e in evals}
     # pass@1 is in the table above; maj@1 is the same number (a vote of one)
     metric_names = [m for m in dict.fromkeys(k for d in at_k.values() for k in d) if m not in ("pass@1", "maj@1")]
     if metric_names:
         krows = [[e.label] + [pct_ci(at_k[e.label][m][0], at_k[e.label][m][1] if _valid_ci(at_k[e.label][m][1])
                                      else None) if m in at_k[e.label] else "—" for m in metric_names]
-                 for e in run.evals]
-        s.blocks.append(Table(["evaluation"] + metric_names, krows,
-                              caption="pass@k (unbiased estimator) and maj@k at the same sample budget",
-                              numeric_cols=tuple(range(1, len(metric_names) + 1))))
-    if gains:
-        s.blocks.append(_gain_table(gains))
-        s.blocks.append(Para("Gains are paired where per-sample rows exist: a bootstrap over problems (2,000 "
-                             "resamples, seed 0) of the per-problem difference in pass rate. A problem counts as "
-                             "solved when more than half of its samples passed; unverifiable samples are left out.",
-                             muted=True))
-        for g in gains:
-            if g.diff is not None and g.ci is not None and not g.significant:
-                s.blocks.append(Callout(f"{g.before} → {g.after}: the interval includes zero, so this change "
-                                        "is within noise at this sample size.", "warn"))
-            if g.only_before or g.only_after:
-                s.blocks.append(Callout(f"{g.before} → {g.after}: {g.only_before} problem(s) only in {g.before} and "
-                                        f"{g.only_after} only in {g.after} are left out of the paired comparison.",
-                                        "warn"))
-            if g.unverified:
-                s.blocks.append(Para(f"{g.before} → {g.after}: {g.unverified} problem(s) with no verifiable sample on "
-                                     "one side are left out of the paired comparison.", muted=True))
-        flip_items = []
-        for g in gains[: max(1, len(run.evals) - 1)]:
-            if g.lost or g.gained:
-                lost = ", ".join(f"`{p}`" for p in g.lost[:MAX_FLIP_EXAMPLES]) or "none"
-                won = ", ".join(f"`{p}`" for p in g.gained[:MAX_FLIP_EXAMPLES]) or "none"
-                flip_items.append(f"**{g.before} → {g.after}** — newly solved ({len(g.gained)}): {won}; "
-                                  f"newly failed ({len(g.lost)}): {lost}")
-        if flip_items:
-            s.blocks.append(Details("Per-problem flips", [Bullets(flip_items)]))
+                 for e in evals]
+        blocks.append(Table(["evaluation"] + metric_names, krows,
+                            caption="pass@k (unbiased estimator) and maj@k at the same sample budget",
+                            numeric_cols=tuple(range(1, len(metric_names) + 1))))
+    if not gains:
+        return blocks
+    blocks.append(_gain_table(gains))
+    for g in gains:
+        if g.diff is not None and g.ci is not None and not g.significant:
+            blocks.append(Callout(f"{g.before} → {g.after}: the interval includes zero, so this change "
+                                  "is within noise at this sample size.", "warn"))
+        if g.only_before or g.only_after:
+            blocks.append(Callout(f"{g.before} → {g.after}: {g.only_before} problem(s) only in {g.before} and "
+                                  f"{g.only_after} only in {g.after} are left out of the paired comparison.", "warn"))
+        if g.unverified:
+            blocks.append(Para(f"{g.before} → {g.after}: {g.unverified} problem(s) with no verifiable sample on "
+                               "one side are left out of the paired comparison.", muted=True))
+    flip_items = []
+    for g in gains[: max(1, len(evals) - 1)]:
+        if g.lost or g.gained:
+            lost = ", ".join(f"`{p}`" for p in g.lost[:MAX_FLIP_EXAMPLES]) or "none"
+            won = ", ".join(f"`{p}`" for p in g.gained[:MAX_FLIP_EXAMPLES]) or "none"
+            flip_items.append(f"**{g.before} → {g.after}** — newly solved ({len(g.gained)}): {won}; "
+                              f"newly failed ({len(g.lost)}): {lost}")
+    if flip_items:
+        blocks.append(Details("Per-problem flips", [Bullets(flip_items)]))
+    return blocks
+
+
+def eval_section(run: RunData, assets: Path, gains: list[Gain]) -> Section:
+    s = Section(slug("Evaluation before and after"), "Evaluation before and after")
+    if not run.evals and not run.eval_sets:
+        s.empty = True
+        s.blocks.append(_missing_note("eval/<label>/summary.json"))
+        return s
+    if run.evals:
+        s.blocks += _eval_blocks(run, run.evals, gains, assets, "eval-pass-at-1.png")
+    for name, evals in run.eval_sets.items():
+        s.blocks.append(Para(f"**Eval set `{name}`** (`eval/{name}/`):"))
+        fig = "eval-" + "".join(ch if ch.isalnum() else "-" for ch in name) + "-pass-at-1.png"
+        s.blocks += _eval_blocks(run, evals, consecutive_gains(evals), assets, fig)
+    s.blocks.append(Para("Gains are paired where per-sample rows exist: a bootstrap over problems (2,000 "
+                         "resamples, seed 0) of the per-problem difference in pass rate. A problem counts as "
+                         "solved when more than half of its samples passed; unverifiable samples are left out.",
+                         muted=True))
     return s
 
 
@@ -415,7 +437,7 @@ def export_section(run: RunData) -> Section:
                                     {True: "good", False: "bad", None: "info"}[passed]))
     if run.export_files:
         s.blocks.append(Table(["file", "size"], [[f"`export/{n}`", size(b)] for n, b in run.export_files],
-                              numeric_cols=(1,)))
+                              numeric_cols=(1,), compact=True))
     if run.export is not None:
         s.blocks.append(Details("export.json", json_blocks(run.export)))
     else:
@@ -526,6 +548,8 @@ def build_document(run: RunData, assets: Path) -> Document:
         facts.append(("stages", " → ".join(stages)))
     if run.evals:
         facts.append(("evaluations", ", ".join(e.label for e in run.evals)))
+    if _is_num(run.info.get("wall_s")):
+        facts.append(("wall time", f"{run.info['wall_s'] / 60:.1f} min"))
     facts.append(("generated", datetime.now().strftime("%Y-%m-%d %H:%M")))
     sections = [recipe_section(run), readiness_section(run), training_section(run, assets),
                 eval_section(run, assets, gains), contamination_section(run), audit_section(run),

@@ -64,7 +64,9 @@ class RunData:
     plan: Any = None
     readiness: Any = None
     metrics: list[dict] = field(default_factory=list)
-    evals: list[EvalRun] = field(default_factory=list)
+    evals: list[EvalRun] = field(default_factory=list)  # the first (primary) eval set, in run order
+    eval_sets: dict[str, list[EvalRun]] = field(default_factory=dict)  # further sets: eval/<set>/<label>/
+    info: dict = field(default_factory=dict)  # run.json, when the trainer wrote one
     contamination: Any = None
     audit: Any = None
     export: Any = None
@@ -201,23 +203,42 @@ def order_evals(evals: list[EvalRun], stage_names: list[str]) -> list[EvalRun]:
     return sorted(evals, key=key)
 
 
+def _is_eval_dir(folder: Path) -> bool:
+    return (folder / "summary.json").is_file() or (folder / "samples.jsonl").is_file()
+
+
+def _read_eval(run: RunData, folder: Path) -> EvalRun | None:
+    rel = folder.relative_to(run.root).as_posix()
+    summary = _read_json(run, f"{rel}/summary.json")
+    if summary is not None and not isinstance(summary, dict):
+        run.problems.append(f"{rel}/summary.json: expected a JSON object; ignored.")
+        summary = None
+    samples = _read_jsonl(run, f"{rel}/samples.jsonl")
+    if summary is None and not samples:
+        return None
+    label = str((summary or {}).get("label") or folder.name)
+    return EvalRun(label=label, path=folder, summary=summary or {}, samples=samples or None)
+
+
 def _read_evals(run: RunData) -> None:
+    """eval/<label>/ is the recipe's first eval set; eval/<set>/<label>/ holds each further set."""
     eval_root = run.root / "eval"
     if not eval_root.is_dir():
         run.missing.append("eval/<label>/summary.json")
         return
     for folder in sorted(p for p in eval_root.iterdir() if p.is_dir()):
-        rel = f"eval/{folder.name}"
-        summary = _read_json(run, f"{rel}/summary.json")
-        if summary is not None and not isinstance(summary, dict):
-            run.problems.append(f"{rel}/summary.json: expected a JSON object; ignored.")
-            summary = None
-        samples = _read_jsonl(run, f"{rel}/samples.jsonl")
-        if summary is None and not samples:
+        if _is_eval_dir(folder):
+            if (found := _read_eval(run, folder)) is not None:
+                run.evals.append(found)
             continue
-        label = str((summary or {}).get("label") or folder.name)
-        run.evals.append(EvalRun(label=label, path=folder, summary=summary or {}, samples=samples or None))
-    if not run.evals:
+        subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and _is_eval_dir(p))
+        if not subdirs:
+            run.problems.append(f"eval/{folder.name}/: holds neither summary.json nor samples.jsonl; ignored.")
+            continue
+        found_set = [e for sub in subdirs if (e := _read_eval(run, sub)) is not None]
+        if found_set:
+            run.eval_sets[folder.name] = found_set
+    if not run.evals and not run.eval_sets:
         run.missing.append("eval/<label>/summary.json")
 
 
@@ -256,6 +277,10 @@ def collect_run(run_dir: str | os.PathLike) -> RunData:
         run.missing.append("model/")
     _read_evals(run)
     run.evals = order_evals(run.evals, run.stage_names)
+    run.eval_sets = {name: order_evals(evals, run.stage_names) for name, evals in run.eval_sets.items()}
+    if (root / "run.json").is_file():  # not in the documented layout: read when present, never "missing"
+        info = _read_json(run, "run.json")
+        run.info = info if isinstance(info, dict) else {}
     run.contamination = _read_json(run, "contamination.json")
     run.audit = _read_json(run, "audit.json")
     _read_export(run)

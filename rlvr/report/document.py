@@ -34,6 +34,7 @@ class Table:
     rows: list[list[str]]
     caption: str = ""
     numeric_cols: tuple[int, ...] = ()  # right-aligned columns
+    compact: bool = False  # as wide as its content (field/value lists), not the full page
 
 
 @dataclass

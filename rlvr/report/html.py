@@ -45,10 +45,11 @@ pre { background:#0f172a; color:#e2e8f0; padding:12px 14px; border-radius:8px; o
 pre code { background:none; color:inherit; padding:0; }
 table { border-collapse:collapse; width:100%; margin:8px 0 12px; font-size:13.5px; }
 .tbl { overflow-x:auto; }
+table.kv { width:auto; min-width:440px; } table.kv td:first-child { padding-right:36px; }
 caption { caption-side:top; text-align:left; font-size:12.5px; color:var(--muted); padding-bottom:4px; }
 th { text-align:left; font-weight:600; color:#374151; background:#f9fafb; border-bottom:2px solid var(--line); padding:6px 10px; }
 td { border-bottom:1px solid var(--line); padding:5px 10px; vertical-align:top; }
-td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
+td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; } td.num { white-space:nowrap; }
 tr:last-child td { border-bottom:none; }
 figure { margin:10px 0 16px; }
 figure img { width:100%; height:auto; border:1px solid var(--line); border-radius:6px; }
@@ -79,7 +80,8 @@ def _table(t: Table) -> str:
     body = "".join("<tr>" + "".join(f"<td{cls(i)}>{inline(c)}</td>" for i, c in enumerate(row)) + "</tr>"
                    for row in t.rows)
     caption = f"<caption>{inline(t.caption)}</caption>" if t.caption else ""
-    return f'<div class="tbl"><table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    table = '<table class="kv">' if t.compact else "<table>"
+    return f'<div class="tbl">{table}{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _blocks(blocks: list) -> str:
