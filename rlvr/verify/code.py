@@ -23,7 +23,12 @@ from rlvr.verify.verdict import STATUSES, Verdict
 
 @lru_cache(maxsize=4096)
 def _compiled(task_id: str, prompt: str, test: str):
-    return compile(prompt, f"<{task_id} prompt>", "exec"), compile(test, f"<{task_id} test>", "exec")
+    """The prompt usually ends in a signature + docstring (valid alone); a bare `def f(x):` needs a body."""
+    try:
+        prompt_code = compile(prompt, f"<{task_id} prompt>", "exec")
+    except SyntaxError:
+        prompt_code = compile(prompt.rstrip("\n") + "\n    pass\n", f"<{task_id} prompt>", "exec")
+    return prompt_code, compile(test, f"<{task_id} test>", "exec")
 
 
 def trusted_check(problem: Problem) -> Callable[[Callable], object]:

@@ -67,10 +67,9 @@ def load_problems(path: str | os.PathLike) -> dict[str, Problem]:
             if row["task_id"] in problems:
                 raise VerifyError(f"{path}, line {lineno}: duplicate task_id {row['task_id']!r}.")
             try:
-                compile(row["prompt"], f"{row['task_id']}/prompt", "exec")
                 compile(row["test"], f"{row['task_id']}/test", "exec")
             except SyntaxError as e:
-                raise VerifyError(f"{path}, line {lineno}: the problem's prompt or test is not valid Python ({e.msg}, "
+                raise VerifyError(f"{path}, line {lineno}: the problem's test is not valid Python ({e.msg}, "
                                   f"line {e.lineno}). The grader executes both as trusted code.") from None
             problems[row["task_id"]] = Problem(row["task_id"], row["prompt"], row["test"], row["entry_point"],
                                                row.get("canonical_solution"))
