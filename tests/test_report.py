@@ -194,6 +194,13 @@ def test_paired_gain_and_flips_on_literal_rows():
     assert gain_between(before, after).ci == gain.ci  # fixed seed
 
 
+def test_evaluations_without_shared_problems_get_a_note_not_a_crash():
+    gain = gain_between(_eval("a", {"x": True}), _eval("b", {"y": True}))
+    assert gain.diff is None and gain.method == "n/a (see note)" and "share no problem ids" in gain.note
+    bad = gain_between(_eval("a", {"x": True}), _eval("b", {"x": "yes"}))
+    assert bad.diff is None and "'passed' is 'yes'" in bad.note
+
+
 def test_newcombe_interval_matches_the_published_example():
     # Newcombe (1998), example (e): 56/70 vs 48/80 -> difference 0.2000, 95% CI 0.0524 to 0.3339
     d, (lo, hi) = newcombe_interval(48 / 80, wilson_interval(48, 80), 56 / 70, wilson_interval(56, 70))

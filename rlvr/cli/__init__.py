@@ -10,6 +10,7 @@ from rlvr.cli.app import app, console
 from rlvr.cli import core  # noqa: F401,E402
 from rlvr.cli import evaluate  # noqa: F401,E402
 from rlvr.cli import verify  # noqa: F401,E402
+from rlvr.cli import report  # noqa: F401,E402
 
 
 def main() -> None:

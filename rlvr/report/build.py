@@ -342,6 +342,8 @@ def _eval_blocks(run: RunData, evals: list, gains: list[Gain], assets: Path, fig
         if g.only_before or g.only_after:
             blocks.append(Callout(f"{g.before} → {g.after}: {g.only_before} problem(s) only in {g.before} and "
                                   f"{g.only_after} only in {g.after} are left out of the paired comparison.", "warn"))
+        if g.note:
+            blocks.append(Callout(f"{g.before} → {g.after}: no paired comparison: {g.note}", "warn"))
         if g.unverified:
             blocks.append(Para(f"{g.before} → {g.after}: {g.unverified} problem(s) with no verifiable sample on "
                                "one side are left out of the paired comparison.", muted=True))
