@@ -252,9 +252,21 @@ def minhash_signatures(tokens, offsets, shingle: int, num_perm: int, seed: int) 
     sh, doc = ngram_hashes(tokens, offsets, shingle)
     lengths = np.diff(offsets)
     short = np.flatnonzero((lengths > 0) & (lengths < shingle))
-    if len(short):
-        extra = [ngram_hashes(tokens[offsets[d] : offsets[d + 1]], np.array([0, lengths[d]]), int(lengths[d]))[0] for d in short]
-        sh = np.concatenate([sh, *extra])
+    if len(short):  # one whole-text hash per short text, vectorised: sum of token * BASE^(distance to end)
+        mark = np.zeros(len(tokens) + 1, dtype=np.int64)
+        np.add.at(mark, offsets[short], 1)
+        np.add.at(mark, offsets[short + 1], -1)
+        pos = np.flatnonzero(np.cumsum(mark[:-1]) > 0)  # token positions inside short texts
+        owner = np.searchsorted(offsets, pos, side="right") - 1
+        powers = np.ones(shingle, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for j in range(1, shingle):
+                powers[j] = powers[j - 1] * _BASE
+            terms = tokens[pos] * powers[offsets[owner + 1] - 1 - pos]
+            whole = np.add.reduceat(terms, np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]))
+            whole ^= whole >> np.uint64(31)
+            whole *= _MIX
+        sh = np.concatenate([sh, whole])
         doc = np.concatenate([doc, short])
         order = np.argsort(doc, kind="stable")
         sh, doc = sh[order], doc[order]
