@@ -1,1 +1,2 @@
-"""Data: loading, schema scan, readiness, mapping, contamination."""
+"""Datasets: loading (`load`), column mapping (`mapping`), the streaming scan (`scan`), readiness per
+training method (`readiness`), the inspect report (`inspect`), and train/eval contamination."""
