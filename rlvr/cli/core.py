@@ -28,7 +28,7 @@ def quickstart(
 
     result = run_quickstart(name=name, model=model, grpo_steps=steps, sft_rows=sft_rows, eval_n=eval_n,
                             overwrite=overwrite)
-    out.print(result)
+    out.print(result, soft_wrap=True)
 
 
 @app.command(rich_help_panel="Pipeline")

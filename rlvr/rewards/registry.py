@@ -82,9 +82,9 @@ def build_rewards(specs: list[RewardSpec]) -> tuple[list[Callable], list[float]]
     """Functions and weights for TRL's `reward_funcs` / `reward_weights`."""
     if not specs:
         raise RecipeError("a GRPO stage needs at least one reward, e.g. `rewards: [{name: accuracy}]`")
+    funcs = [get_reward(s.name, s.args) for s in specs]  # unknown names fail first, by name
     names = [s.name for s in specs]
     if not CORRECTNESS & set(names) and not any("." in n or ":" in n for n in names):
         raise RecipeError(f"rewards {names} check nothing but shape: add a correctness component "
                           f"({', '.join(sorted(CORRECTNESS))}) so the policy is rewarded for right answers.")
-    funcs = [get_reward(s.name, s.args) for s in specs]
     return funcs, [float(s.weight) for s in specs]

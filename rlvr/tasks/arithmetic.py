@@ -44,6 +44,8 @@ def solve(a: int, op: str, b: int) -> int:
 
 def _row(a: int, op: str, b: int, template: str, idx: int, split: str) -> dict:
     question = template.format(a=a, op=op, b=b, verb=VERBS[op])
+    right = solve(a, op, b)
+    wrong = right + (1 if (a + b) % 2 else -10)  # a near miss, for preference pairs
     return {
         "id": f"arith-{split}-{idx}",
         "problem": f"{a} {op} {b}",
@@ -54,7 +56,10 @@ def _row(a: int, op: str, b: int, template: str, idx: int, split: str) -> dict:
         ],
         "answer": str(solve(a, op, b)),
         # The SFT target: the worked line, then the answer line the format reward looks for.
-        "completion": [{"role": "assistant", "content": f"{a} {op} {b} = {solve(a, op, b)}\nAnswer: {solve(a, op, b)}"}],
+        "completion": [{"role": "assistant", "content": f"{a} {op} {b} = {right}\nAnswer: {right}"}],
+        # A preference pair for DPO: the right worked answer over a near miss.
+        "chosen": [{"role": "assistant", "content": f"{a} {op} {b} = {right}\nAnswer: {right}"}],
+        "rejected": [{"role": "assistant", "content": f"{a} {op} {b} = {wrong}\nAnswer: {wrong}"}],
     }
 
 

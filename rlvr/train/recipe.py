@@ -81,7 +81,7 @@ class DataSpec:
 
     def describe(self) -> str:
         src = f"task {self.task}" if self.task else str(self.path)
-        return f"{src} [{self.split}]" + (f" n={self.n or self.limit}" if (self.n or self.limit) else "")
+        return f"{src} ({self.split})" + (f" n={self.n or self.limit}" if (self.n or self.limit) else "")
 
 
 @dataclass

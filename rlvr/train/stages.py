@@ -31,7 +31,7 @@ def shape_rows(rows: list[dict], method: str, where: str) -> list[dict]:
         if "prompt" not in rows[0]:
             raise DatasetError(f"{where}: GRPO needs a 'prompt' column (found {sorted(rows[0])}); "
                                "map one with `data: {mapping: {question: prompt}}` (see `rlvr inspect`).")
-        return [{k: v for k, v in r.items() if k not in ("completion", "messages")} for r in rows]
+        return [{k: v for k, v in r.items() if k not in ("completion", "messages", "chosen", "rejected")} for r in rows]
     for cols in COLUMNS[method]:
         if all(c in rows[0] for c in cols):
             return [{c: r[c] for c in cols} for r in rows]

@@ -1,0 +1,35 @@
+from rlvr.tasks import load_task
+from rlvr.tasks.arithmetic import REPHRASED_TEMPLATES, TRAIN_TEMPLATES, check_disjoint, make_split
+
+
+def test_splits_are_deterministic():
+    assert make_split("train", n=50, seed=3) == make_split("train", n=50, seed=3)
+    assert make_split("train", n=50, seed=3) != make_split("train", n=50, seed=4)
+
+
+def test_eval_problems_never_appear_in_train_whatever_the_seed():
+    train = make_split("train", seed=0) + make_split("train", seed=7)  # the whole train side, twice shuffled
+    for split in ("eval", "eval-rephrased"):
+        report = check_disjoint(train, make_split(split, seed=0))
+        assert report["shared_problems"] == 0
+        assert report["eval_problems"] > 1500
+
+
+def test_answers_are_correct():
+    for row in make_split("train", n=200) + make_split("eval", n=200):
+        assert int(row["answer"]) == eval(row["problem"])
+
+
+def test_rephrased_eval_asks_the_same_problems_in_unseen_words():
+    eval_rows, reph = make_split("eval", n=30), make_split("eval-rephrased", n=30)
+    assert [r["problem"] for r in eval_rows] == [r["problem"] for r in reph]
+    stems = [t.split("{")[0] for t in TRAIN_TEMPLATES if t.split("{")[0]]
+    for r in reph:
+        assert not any(r["question"].startswith(s) for s in stems)
+    assert {t for t in TRAIN_TEMPLATES} & {t for t in REPHRASED_TEMPLATES} == set()
+
+
+def test_rows_are_chat_prompts_with_sft_targets():
+    row = load_task("arithmetic", "train", n=1)[0]
+    assert [m["role"] for m in row["prompt"]] == ["system", "user"]
+    assert row["completion"][0]["content"].endswith(f"Answer: {row['answer']}")
