@@ -60,6 +60,15 @@ def test_compare_run_dir_defaults_to_base_and_final(run_dir):
     assert sorted(mid.flips_unsolved_to_solved) == ["p1", "p2", "p4"]
 
 
+def test_compare_nested_benchmark_labels(run_dir):
+    write_eval(run_dir / "eval" / "rephrased" / "base", {"p1": False, "p2": False}, "base")
+    write_eval(run_dir / "eval" / "rephrased" / "final", {"p1": True, "p2": False}, "final")
+    result = compare(run_dir, label_a="rephrased/base", label_b="rephrased/final")
+    assert result.flips_unsolved_to_solved == ["p1"] and result.n_matched == 2
+    with pytest.raises(RunDirError, match="rephrased/base, rephrased/final"):
+        compare(run_dir, label_b="rephrased/grpo")
+
+
 def test_compare_unknown_label_names_what_exists(run_dir):
     with pytest.raises(RunDirError, match="no evaluation labelled 'grpo'; it has base, sft, final"):
         compare(run_dir, label_b="grpo")

@@ -90,6 +90,8 @@ def resolve_eval_dir(path: str | Path, label: str | None, pick: str) -> Path:
         return path.parent
     if (path / "samples.jsonl").exists() and label is None:
         return path
+    if label is not None and (path / "eval" / label / "samples.jsonl").exists():  # also "benchmark/label"
+        return path / "eval" / label
     evals = list_evals(path)
     if not evals:
         raise RunDirError(
@@ -100,8 +102,9 @@ def resolve_eval_dir(path: str | Path, label: str | None, pick: str) -> Path:
         for p in evals:
             if p.name == label:
                 return p
+        nested = sorted(str(p.parent.relative_to(path / "eval")) for p in (path / "eval").glob("*/*/samples.jsonl"))
         raise RunDirError(
-            f"{path} has no evaluation labelled {label!r}; it has {', '.join(p.name for p in evals)}. "
+            f"{path} has no evaluation labelled {label!r}; it has {', '.join([p.name for p in evals] + nested)}. "
             "Pick one of those with --label-a/--label-b."
         )
     return evals[0] if pick == "first" else evals[-1]
