@@ -95,20 +95,38 @@ def make_full_run(root: Path) -> Path:
             "benchmark": "arithmetic", "n_problems": 100, "n_samples": 1, "pass@1": sum(decided) / len(decided),
             "pass@1_ci": list(wilson_interval(sum(decided), len(decided))), "unverifiable": 100 - len(decided),
             "wall_s": 61.0, "created": 1_700_000_000 + n})
-    _write_json(root / "contamination.json", {"n": 13, "threshold": 0.02, "flagged": False, "eval_sets": [
-        {"name": "arithmetic-eval", "n_items": 100, "contaminated": 1, "overlap_fraction": 0.01, "flagged": False}]})
-    _write_json(root / "audit.json", {"verifier": "math", "recall": 1.0, "precision": 0.995, "passed": True,
-                                      "categories": [
-                                          {"category": "gold", "n": 100, "accepted": 100, "rejected": 0},
-                                          {"category": "off-by-one", "n": 100, "accepted": 0, "rejected": 100},
-                                          {"category": "answer-spray", "n": 100, "accepted": 1, "rejected": 99}]})
+    # contamination.json, audit.json and export.json in the shapes rlvr contamination/audit/export write
+    _write_json(root / "contamination.json", {
+        "train": "train.jsonl", "train_field": "prompt", "n_train": 400,
+        "config": {"n": 13, "threshold": 0.02, "near_dup_threshold": 0.8}, "flagged": False,
+        "eval_sets": [{"path": "eval.jsonl", "field": "prompt", "n_items": 100, "n_contaminated": 1,
+                       "contaminated_fraction": 0.01, "flagged": False, "n_ngram": 1, "n_exact": 1, "n_short": 0,
+                       "n_near_duplicates": 0, "near_duplicate_fraction": 0.0, "mean_ngram_overlap": 0.01,
+                       "items": [{"id": "p007", "text": "what is 7 + 7", "ngram_overlap": 1.0, "exact": True}],
+                       "near_duplicate_items": [], "warnings": []}],
+        "n_train_overlapping": 1, "train_overlapping_ids": ["t12"], "wall_s": 0.4})
+    _write_json(root / "audit.json", {
+        "kind": "math", "n_problems": 100, "recall": 1.0, "recall_ci": [0.9963, 1.0], "precision": 0.995,
+        "precision_ci": [0.9721, 0.9991], "min_recall": 0.99, "min_precision": 0.99, "ok": True, "wall_s": 3.1,
+        "categories": [
+            {"category": "gold", "expect": "accept", "n": 100, "accepted": 100, "rejected": 0, "unverifiable": 0,
+             "examples": [], "wrong": 0},
+            {"category": "off-by-one", "expect": "reject", "n": 100, "accepted": 0, "rejected": 100,
+             "unverifiable": 0, "examples": [], "wrong": 0},
+            {"category": "answer-spray", "expect": "reject", "n": 100, "accepted": 1, "rejected": 99,
+             "unverifiable": 0, "examples": [{"completion": "3 or 4", "gold": "4"}], "wrong": 1}]})
     (root / "export").mkdir(parents=True, exist_ok=True)
     (root / "export" / "demo-q8_0.gguf").write_bytes(b"GGUF" + bytes(2044))
     _write(root / "export" / "Modelfile", "FROM ./demo-q8_0.gguf\n")
-    _write_json(root / "export" / "export.json", {"quant": "q8_0", "files": [{"path": "demo-q8_0.gguf",
-                                                                              "bytes": 2048}],
-                                                  "logit_check": {"max_abs_diff": 0.031, "top1_agreement": 1.0,
-                                                                  "passed": True, "tolerance": 0.5}})
+    _write_json(root / "export" / "export.json", {
+        "source": str(root), "model_dir": str(root / "model"), "adapter_base": None, "architecture": "llama",
+        "notes": [], "modelfile": "Modelfile",
+        "files": [{"quant": "q8_0", "file": "demo-q8_0.gguf", "bytes": 2048, "sha256": "ab" * 32, "convert_s": 1.2,
+                   "tensor_types": {"Q8_0": 210}, "tokenizer_pre": "smollm",
+                   "check": {"quant": "q8_0", "passed": True, "max_abs_diff": 0.031, "top1_agreement": 1.0,
+                             "top1_agreement_all": 1.0, "n_positions": 120, "n_decided": 118,
+                             "tokenizer_ids_match": True, "chat_template_match": True,
+                             "tolerance": {"max_abs_diff": 0.5, "min_top1": 0.95}, "failures": [], "load_s": 2.0}}]})
     _write_json(root / "commands.json", ["rlvr quickstart --name demo", "rlvr report runs/demo"])
     return root
 
@@ -150,10 +168,16 @@ def test_full_run_report_has_every_section_and_the_known_numbers(full_run):
     # other sections
     assert "9.0% → 54.5%" not in md and "10.0% → 54.5%" in md  # headline card
     assert "On average" in md and "of GRPO groups had identical rewards" in md
-    assert "Clean:" in md and "1.0% of evaluation items overlap" in md
-    assert "Recall 100.0% on known-correct answers, precision 99.5%" in md
-    assert "Logit check passed: max |Δlogit| 0.031, top-1 agreement 100.0%" in md
-    assert "| `export/demo-q8_0.gguf` | 2.0 KB |" in md
+    assert "Clean: every evaluation set (1) is below the 2.0% threshold." in md
+    assert "| eval.jsonl | 100 | 1 | 1.0% | 1 | 1 | 0 | no |" in md
+    assert "| p007 | what is 7 + 7 | 1 | yes |" in md  # the offending item
+    assert ("The math verifier passes the audit: recall 100.0% [99.6, 100.0] on known-correct answers, "
+            "precision 99.5% [97.2, 99.9] against known-wrong ones.") in md
+    assert "| answer-spray | reject | 100 | 1 | 99 | 0 | 1 |" in md
+    assert "Logit check passed: max |Δlogit| 0.031, top-1 agreement 100.0%." in md
+    assert "| `export/demo-q8_0.gguf` | q8_0 | 2.0 KB | passed | 0.031 | 100.0% | yes | yes |" in md
+    assert "| `export/Modelfile` | 22 B |" in md and "`export/export.json`" in md
+    assert "q8_0 2.0 KB" in md  # headline card
     assert "rlvr quickstart --name demo" in md
     assert "Nothing: every file the report looks for was found." in md
     # figures: saved for the Markdown, inlined in the HTML, nothing external

@@ -67,7 +67,9 @@ def fmt(value: Any) -> str:
 
 
 def pct(p: float | None) -> str:
-    return "—" if p is None else f"{100 * p:.1f}%"
+    if p is None:
+        return "—"
+    return f"{100 * p:.1f}%" if math.isfinite(p) else "n/a"
 
 
 def pct_ci(p: float | None, ci) -> str:
@@ -378,6 +380,24 @@ def eval_section(run: RunData, assets: Path, gains: list[Gain]) -> Section:
     return s
 
 
+def _dicts(value: Any) -> list[dict]:
+    return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
+
+
+def _pick_table(rows: list[dict], columns: list[tuple[str, str]], caption: str = "", compact: bool = False,
+                numeric: tuple[int, ...] = ()) -> Table:
+    """A table of chosen (key, header) columns; a column no row has is dropped."""
+    columns = [(k, h) for k, h in columns if any(k in r for r in rows)]
+    shown = rows[:MAX_TABLE_ROWS]
+    note = f" (first {len(shown)} of {len(rows)})" if len(rows) > len(shown) else ""
+    return Table([h for _, h in columns], [[fmt(r.get(k)) for k, _ in columns] for r in shown],
+                 caption=f"{caption}{note}" if caption else note.strip(" ()"), compact=compact, numeric_cols=numeric)
+
+
+def _rest(obj: dict, shown: set[str]) -> dict:
+    return {k: v for k, v in obj.items() if k not in shown}
+
+
 def contamination_section(run: RunData) -> Section:
     s = Section(slug("Contamination"), "Contamination")
     c = run.contamination
@@ -386,8 +406,34 @@ def contamination_section(run: RunData) -> Section:
         s.blocks.append(_missing_note("contamination.json"))
         return s
     flagged = find_key(c, {"flagged", "contaminated"}, lambda v: isinstance(v, bool))
-    frac = find_key(c, {"overlap_fraction", "overlapping_fraction", "fraction", "contaminated_fraction"}, _is_num)
     thr = find_key(c, {"threshold"}, _is_num)
+    sets = _dicts(c.get("eval_sets")) if isinstance(c, dict) else []
+    frac_keys = ("contaminated_fraction", "overlap_fraction", "fraction")
+    if sets:
+        n_flagged = sum(1 for e in sets if e.get("flagged") is True)
+        thr_text = f" the {pct(thr)} threshold" if thr is not None else " the threshold"
+        if flagged or n_flagged:
+            s.blocks.append(Callout(f"**Flagged**: {n_flagged} of {len(sets)} evaluation set(s) above{thr_text}; "
+                                    "their results may be inflated by training on the test.", "bad"))
+        else:
+            s.blocks.append(Callout(f"Clean: every evaluation set ({len(sets)}) is below{thr_text}.", "good"))
+        rows = []
+        for e in sets:
+            frac = next((e[k] for k in frac_keys if _is_num(e.get(k))), None)
+            rows.append({**e, "_frac": pct(frac) if frac is not None else None})
+        s.blocks.append(_pick_table(rows, [("path", "eval set"), ("name", "eval set"), ("n_items", "items"),
+                                           ("n_contaminated", "contaminated"), ("_frac", "fraction"),
+                                           ("n_exact", "exact"), ("n_ngram", "n-gram"),
+                                           ("n_near_duplicates", "near duplicates"), ("flagged", "flagged")],
+                                    numeric=(1, 2, 3, 4, 5, 6)))
+        for e in sets:
+            for key in ("items", "near_duplicate_items"):
+                if _dicts(e.get(key)):
+                    s.blocks.append(Details(f"{key.replace('_', ' ')} in {e.get('path') or e.get('name', 'eval set')} "
+                                            f"({len(e[key])})", [_dict_table(_dicts(e[key]), "")]))
+        s.blocks.append(Details("contamination.json", json_blocks(_rest(c, {"eval_sets"}))))
+        return s
+    frac = find_key(c, set(frac_keys), _is_num)
     detail = (f" {pct(frac)} of evaluation items overlap the training data" if frac is not None else "") + \
              (f" (threshold {pct(thr)})" if thr is not None else "")
     if flagged is True:
@@ -407,21 +453,53 @@ def audit_section(run: RunData) -> Section:
         return s
     recall = find_key(a, {"recall"}, _is_num)
     precision = find_key(a, {"precision"}, _is_num)
-    ok = find_key(a, {"passed", "ok"}, lambda v: isinstance(v, bool))
+    ok = find_key(a, {"ok", "passed"}, lambda v: isinstance(v, bool))
     if recall is not None or precision is not None:
-        text = f"Recall {pct(recall)} on known-correct answers, precision {pct(precision)} against known-wrong ones."
-        s.blocks.append(Callout(text, "good" if ok is not False else "bad"))
-    s.blocks += json_blocks(a)
+        def with_ci(name):
+            value, ci = a.get(name) if isinstance(a, dict) else None, a.get(f"{name}_ci") if isinstance(a, dict) else None
+            value = value if _is_num(value) else find_key(a, {name}, _is_num)
+            return pct_ci(value, ci if _valid_ci(ci) else None)
+
+        kind = f"The {a['kind']} verifier" if isinstance(a, dict) and isinstance(a.get("kind"), str) else "The verifier"
+        verdict = {True: "passes the audit", False: "**fails** the audit", None: "was audited"}[ok]
+        text = f"{kind} {verdict}: recall {with_ci('recall')} on known-correct answers, precision " \
+               f"{with_ci('precision')} against known-wrong ones."
+        s.blocks.append(Callout(text, {True: "good", False: "bad", None: "info"}[ok]))
+    cats = _dicts(a.get("categories")) if isinstance(a, dict) else []
+    if cats:
+        s.blocks.append(_pick_table(cats, [("category", "category"), ("expect", "expected"), ("n", "cases"),
+                                           ("accepted", "accepted"), ("rejected", "rejected"),
+                                           ("unverifiable", "unverifiable"), ("wrong", "wrong decisions")],
+                                    numeric=(2, 3, 4, 5, 6)))
+        examples = [f"**{c.get('category')}**: " + "; ".join(fmt(x) for x in c["examples"][:3])
+                    for c in cats if isinstance(c.get("examples"), list) and c["examples"]]
+        if examples:
+            s.blocks.append(Details("Examples of wrong or unverifiable decisions", [Bullets(examples)]))
+        s.blocks.append(Details("audit.json", json_blocks(_rest(a, {"categories"}))))
+    else:
+        s.blocks += json_blocks(a)
     return s
 
 
+def _gguf_entries(export: Any) -> list[dict]:
+    """export.json's `files` entries ({file, quant, bytes, check: {...}}), when it has that shape."""
+    return [f for f in _dicts(export.get("files")) if "file" in f] if isinstance(export, dict) else []
+
+
 def _logit_check(export: Any) -> tuple[bool | None, str]:
-    check = find_key(export, {"logit_check", "check", "logits", "verification"}, lambda v: isinstance(v, (dict, list)))
-    source = check if check is not None else export
-    passed = find_key(source, {"passed", "ok", "within_tolerance"}, lambda v: isinstance(v, bool))
-    diff = find_key(source, {"max_abs_diff", "max_diff", "max_logit_diff"}, _is_num)
-    top1 = find_key(source, {"top1_agreement", "top1", "top_1_agreement"}, _is_num)
-    parts = [f"max |Δlogit| {fmt(diff)}" if diff is not None else "", f"top-1 agreement {pct(top1)}" if top1 is not None else ""]
+    """(all checks passed?, figures of the worst file) over every exported file."""
+    entries = _gguf_entries(export)
+    checks = [f["check"] for f in entries if isinstance(f.get("check"), dict)]
+    if not checks:
+        check = find_key(export, {"logit_check", "check", "verification"}, lambda v: isinstance(v, dict))
+        checks = [check if check is not None else export] if export is not None else []
+    if not checks:
+        return None, ""
+    verdicts = [find_key(c, {"passed", "ok", "within_tolerance"}, lambda v: isinstance(v, bool)) for c in checks]
+    passed = None if any(v is None for v in verdicts) else all(verdicts)
+    diffs = [d for c in checks if (d := find_key(c, {"max_abs_diff", "max_diff", "max_logit_diff"}, _is_num)) is not None]
+    top1s = [t for c in checks if (t := find_key(c, {"top1_agreement", "top1", "top_1_agreement"}, _is_num)) is not None]
+    parts = [f"max |Δlogit| {fmt(max(diffs))}" if diffs else "", f"top-1 agreement {pct(min(top1s))}" if top1s else ""]
     return passed, ", ".join(p for p in parts if p)
 
 
@@ -435,13 +513,33 @@ def export_section(run: RunData) -> Section:
         passed, figures = _logit_check(run.export)
         if passed is not None or figures:
             verdict = {True: "Logit check passed", False: "Logit check **failed**", None: "Logit check"}[passed]
-            s.blocks.append(Callout(f"{verdict}{': ' + figures if figures else ''}.",
+            worst = " (worst file)" if len(_gguf_entries(run.export)) > 1 else ""
+            s.blocks.append(Callout(f"{verdict}{': ' + figures + worst if figures else ''}.",
                                     {True: "good", False: "bad", None: "info"}[passed]))
+    entries = _gguf_entries(run.export)
+    if entries:
+        rows = []
+        for f in entries:
+            check = f.get("check") if isinstance(f.get("check"), dict) else {}
+            rows.append({"file": f"`export/{f['file']}`", "quant": f.get("quant"),
+                         "size": size(f["bytes"]) if _is_num(f.get("bytes")) else None,
+                         "check": {True: "passed", False: "FAILED"}.get(check.get("passed"), "not run"),
+                         "diff": check.get("max_abs_diff"),
+                         "top1": pct(check["top1_agreement"]) if _is_num(check.get("top1_agreement")) else None,
+                         "tok": check.get("tokenizer_ids_match"), "tpl": check.get("chat_template_match")})
+            for failure in check.get("failures") or []:
+                s.blocks.append(Callout(f"`{f['file']}`: {failure}", "bad"))
+        s.blocks.append(_pick_table(rows, [("file", "GGUF file"), ("quant", "quant"), ("size", "size"),
+                                           ("check", "logit check"), ("diff", "max |Δlogit|"), ("top1", "top-1 agreement"),
+                                           ("tok", "same token ids"), ("tpl", "chat template")], numeric=(2, 4, 5)))
     if run.export_files:
-        s.blocks.append(Table(["file", "size"], [[f"`export/{n}`", size(b)] for n, b in run.export_files],
-                              numeric_cols=(1,), compact=True))
+        listed = {f["file"] for f in entries}
+        others = [(n, b) for n, b in run.export_files if n not in listed]
+        if others:
+            s.blocks.append(Table(["file", "size"], [[f"`export/{n}`", size(b)] for n, b in others],
+                                  caption="other files in export/" if entries else "", numeric_cols=(1,), compact=True))
     if run.export is not None:
-        s.blocks.append(Details("export.json", json_blocks(run.export)))
+        s.blocks.append(Details("export.json", json_blocks(_rest(run.export, {"files"}) if entries else run.export)))
     else:
         s.blocks.append(_missing_note("export/export.json"))
     return s
@@ -462,8 +560,11 @@ def reproduce_commands(run: RunData) -> tuple[list[str], bool]:
             and isinstance(run.contamination.get("command"), str):
         cmds.append(run.contamination["command"])
     if run.export is not None:
-        quant = find_key(run.export, {"quant", "quantization"}, lambda v: isinstance(v, str))
-        cmds.append(f"rlvr export gguf {rd}" + (f" --quant {quant}" if quant else ""))
+        quants = [str(f["quant"]) for f in _gguf_entries(run.export) if isinstance(f.get("quant"), str)]
+        if not quants:
+            quant = find_key(run.export, {"quant", "quantization"}, lambda v: isinstance(v, str))
+            quants = [quant] if quant else []
+        cmds.append(f"rlvr export gguf {rd}" + "".join(f" --quant {q}" for q in dict.fromkeys(quants)))
     cmds.append(f"rlvr report {rd}")
     return cmds, False
 
@@ -528,11 +629,14 @@ def headline_cards(run: RunData, gains: list[Gain]) -> list[Card]:
         cards.append(Card("contamination", {True: "flagged", False: "clean", None: "checked"}[flagged], "",
                           {True: "bad", False: "good", None: "neutral"}[flagged]))
     if run.export is not None or run.export_files:
-        gguf = [(n, b) for n, b in run.export_files if n.endswith(".gguf")]
         passed, figures = _logit_check(run.export)
-        quant = find_key(run.export, {"quant", "quantization"}, lambda v: isinstance(v, str))
-        value = " · ".join(size(b) for _, b in gguf) if gguf else f"{len(run.export_files)} files"
-        value = f"{quant} · {value}" if quant else value
+        entries = _gguf_entries(run.export)
+        gguf = [(n, b) for n, b in run.export_files if n.endswith(".gguf")]
+        if entries:
+            value = " · ".join(f"{f.get('quant', f['file'])} {size(f['bytes'])}" if _is_num(f.get("bytes"))
+                               else str(f.get("quant", f["file"])) for f in entries)
+        else:
+            value = " · ".join(size(b) for _, b in gguf) if gguf else f"{len(run.export_files)} files"
         cards.append(Card("GGUF export", value, {True: "logit check passed", False: "logit check FAILED",
                                                  None: figures}[passed],
                           {True: "good", False: "bad", None: "neutral"}[passed]))
