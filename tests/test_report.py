@@ -161,7 +161,7 @@ def test_full_run_report_has_every_section_and_the_known_numbers(full_run):
     assert re.search(r"\| base → sft \| \+49\.0 pp \[\+\d+\.\d, \+\d+\.\d\] \| paired bootstrap over 100 problems \| 0 \| 49 \|", md)
     assert re.search(r"\| sft → final \| -5\.1 pp \[-\d+\.\d, [+-]\d+\.\d\] \| paired bootstrap over 99 problems \| 9 \| 4 \|", md)
     assert "newly solved (4): `p095`, `p096`, `p097`, `p098`" in md
-    assert "sft → final: the interval includes zero" in md
+    assert "Within noise at this sample size (the interval includes zero): sft → final." in md
     assert "sft → final: 1 problem(s) with no verifiable sample on one side are left out" in md
     assert "only in sft" not in md
     assert "| 9 | 4 | +`p095` +`p096` +`p097` −`p050` −`p051` −`p052` |" in md
@@ -259,12 +259,14 @@ def test_metric_keys_are_grouped_and_std_keys_become_bands():
     rows = [{"stage": "grpo", "step": 1, "loss": 0.1, "reward": 0.5, "reward_std": 0.2, "rewards/acc/mean": 0.4,
              "rewards/acc/std": 0.3, "frac_reward_zero_std": 0.6, "kl": 0.01, "entropy": 0.9,
              "completions/mean_length": 20.0, "completions/clipped_ratio": 0.0, "diagnostics/unique_frac": 0.7,
-             "hacks/spray/rate": 0.0, "learning_rate": 1e-6, "flag": True, "name": "x", "train_runtime": 3.0}]
+             "hacks/spray/rate": 0.0, "learning_rate": 1e-6, "flag": True, "name": "x", "train_runtime": 3.0,
+             "diagnostics/acc/zero_variance_frac": 0.5, "diagnostics/acc/unverifiable_frac": 0.0}]
     groups = {g.title: [(p.label, p.keys) for p in g.panels] for g in group_metrics(rows)}
     assert groups == {
         "Loss": [("loss", ["loss"])],
         "Reward": [("reward (± std)", ["reward"]), ("reward by component", ["rewards/acc/mean"])],
-        "Zero-variance groups": [("fraction of groups", ["frac_reward_zero_std"])],
+        "Zero-variance groups": [("fraction of groups", ["frac_reward_zero_std", "diagnostics/acc/zero_variance_frac"])],
+        "Unverifiable rewards": [("fraction of completions", ["diagnostics/acc/unverifiable_frac"])],
         "Diversity": [("diversity", ["diagnostics/unique_frac"]), ("entropy", ["entropy"])],
         "KL to the reference": [("KL", ["kl"])],
         "Completion length": [("tokens", ["completions/mean_length"]), ("clipped ratio", ["completions/clipped_ratio"])],
@@ -323,6 +325,23 @@ def test_further_eval_sets_get_their_own_tables_and_stray_folders_are_named(full
     assert (full_run / "report_assets" / "eval-gsm-mini-pass-at-1.png").is_file()
     assert md.count("| base → sft | +49.0 pp") == 2
     assert report.problems == ["eval/junk/: holds neither summary.json nor samples.jsonl; ignored."]
+
+
+def test_quickstart_disjointness_check_stands_in_when_no_contamination_json(full_run):
+    (full_run / "contamination.json").unlink()
+    _write_json(full_run / "disjointness.json", {
+        "method": "every eval problem compared with every training problem",
+        "arithmetic-eval": {"train_problems": 496, "eval_problems": 100, "shared_problems": 0, "examples": []},
+        "arithmetic-eval-rephrased": {"train_problems": 496, "eval_problems": 100, "shared_problems": 2,
+                                      "examples": ["3+4", "5-1"]}})
+    report = make_report(full_run)
+    md = report.markdown.read_text()
+    assert "contamination.json" in report.missing
+    assert ("Evaluation problems also in the training data: 0 of 100 in `arithmetic-eval`, "
+            "2 of 100 in `arithmetic-eval-rephrased`.") in md
+    assert "| arithmetic-eval-rephrased | 496 | 100 | 2 | 3+4, 5-1 |" in md
+    assert "| train/eval overlap | ❌ **2 shared problems** — problem-level check; n-gram check not run |" in md
+    assert '<section id="contamination">' in report.html.read_text()
 
 
 def test_not_a_directory_is_a_user_error(tmp_path):

@@ -62,7 +62,10 @@ def fmt(value: Any) -> str:
         if abs(value) >= 1000:
             return f"{value:,.0f}"
         return f"{value:.4g}"
-    text = str(value) if not isinstance(value, (dict, list)) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list) and all(not isinstance(x, (dict, list)) for x in value):
+        text = ", ".join(fmt(x) for x in value)
+    else:
+        text = str(value) if not isinstance(value, (dict, list)) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 160 else text[:157] + "…"
 
 
@@ -337,10 +340,11 @@ def _eval_blocks(run: RunData, evals: list, gains: list[Gain], assets: Path, fig
     if not gains:
         return blocks
     blocks.append(_gain_table(gains))
+    noise = [f"{g.before} → {g.after}" for g in gains if g.diff is not None and g.ci is not None and not g.significant]
+    if noise:
+        blocks.append(Callout(f"Within noise at this sample size (the interval includes zero): {', '.join(noise)}.",
+                              "warn"))
     for g in gains:
-        if g.diff is not None and g.ci is not None and not g.significant:
-            blocks.append(Callout(f"{g.before} → {g.after}: the interval includes zero, so this change "
-                                  "is within noise at this sample size.", "warn"))
         if g.only_before or g.only_after:
             blocks.append(Callout(f"{g.before} → {g.after}: {g.only_before} problem(s) only in {g.before} and "
                                   f"{g.only_after} only in {g.after} are left out of the paired comparison.", "warn"))
@@ -368,6 +372,9 @@ def eval_section(run: RunData, assets: Path, gains: list[Gain]) -> Section:
         s.blocks.append(_missing_note("eval/<label>/summary.json"))
         return s
     if run.evals:
+        if run.eval_sets:  # name the primary set too, so the sets read as siblings
+            name = run.primary_eval_set or "primary"
+            s.blocks.append(Para(f"**Eval set `{name}`** (`eval/<label>/`):"))
         s.blocks += _eval_blocks(run, run.evals, gains, assets, "eval-pass-at-1.png")
     for name, evals in run.eval_sets.items():
         s.blocks.append(Para(f"**Eval set `{name}`** (`eval/{name}/`):"))
@@ -398,13 +405,39 @@ def _rest(obj: dict, shown: set[str]) -> dict:
     return {k: v for k, v in obj.items() if k not in shown}
 
 
+def _disjoint_sets(d: Any) -> dict[str, dict]:
+    """disjointness.json: {<eval set>: {train_problems, eval_problems, shared_problems, examples}, method}."""
+    return {k: v for k, v in d.items() if isinstance(v, dict) and _is_num(v.get("shared_problems"))} \
+        if isinstance(d, dict) else {}
+
+
+def disjointness_blocks(run: RunData) -> list:
+    d = run.disjointness
+    sets = _disjoint_sets(d)
+    if not sets:
+        return [Details("disjointness.json", json_blocks(d))] if d is not None else []
+    shared = {k: int(v["shared_problems"]) for k, v in sets.items()}
+    text = ", ".join(f"{n} of {fmt(sets[k].get('eval_problems'))} in `{k}`" for k, n in shared.items())
+    blocks: list = [Callout(f"Evaluation problems also in the training data: {text}.",
+                            "bad" if any(shared.values()) else "good")]
+    if isinstance(d.get("method"), str):
+        blocks.append(Para(f"`disjointness.json`: {d['method']}.", muted=True))
+    blocks.append(_pick_table([{"set": k, **v} for k, v in sets.items()],
+                              [("set", "eval set"), ("train_problems", "training problems"),
+                               ("eval_problems", "eval problems"), ("shared_problems", "shared"),
+                               ("examples", "examples")], numeric=(1, 2, 3)))
+    return blocks
+
+
 def contamination_section(run: RunData) -> Section:
     s = Section(slug("Contamination"), "Contamination")
     c = run.contamination
     if c is None:
-        s.empty = True
         s.blocks.append(_missing_note("contamination.json"))
+        s.blocks += disjointness_blocks(run)
+        s.empty = run.disjointness is None
         return s
+    s.blocks += disjointness_blocks(run)
     flagged = find_key(c, {"flagged", "contaminated"}, lambda v: isinstance(v, bool))
     thr = find_key(c, {"threshold"}, _is_num)
     sets = _dicts(c.get("eval_sets")) if isinstance(c, dict) else []
@@ -623,7 +656,12 @@ def headline_cards(run: RunData, gains: list[Gain]) -> list[Card]:
     else:
         cards.append(Card("training", "no metrics", "metrics.jsonl not found", "warn"))
     flagged = find_key(run.contamination, {"flagged", "contaminated"}, lambda v: isinstance(v, bool))
-    if run.contamination is None:
+    disjoint = _disjoint_sets(run.disjointness)
+    if run.contamination is None and disjoint:
+        shared = sum(int(v["shared_problems"]) for v in disjoint.values())
+        cards.append(Card("train/eval overlap", "none" if not shared else f"{shared} shared problems",
+                          "problem-level check; n-gram check not run", "good" if not shared else "bad"))
+    elif run.contamination is None:
         cards.append(Card("contamination", "not checked", "no contamination.json", "warn"))
     else:
         cards.append(Card("contamination", {True: "flagged", False: "clean", None: "checked"}[flagged], "",

@@ -67,6 +67,7 @@ class RunData:
     evals: list[EvalRun] = field(default_factory=list)  # the first (primary) eval set, in run order
     eval_sets: dict[str, list[EvalRun]] = field(default_factory=dict)  # further sets: eval/<set>/<label>/
     info: dict = field(default_factory=dict)  # run.json, when the trainer wrote one
+    disjointness: Any = None  # disjointness.json (rlvr quickstart's train/eval problem check), when present
     contamination: Any = None
     audit: Any = None
     export: Any = None
@@ -94,6 +95,18 @@ class RunData:
                         if isinstance(value.get(sub), str):
                             return value[sub]
         return None
+
+    @property
+    def primary_eval_set(self) -> str | None:
+        """The recipe's first eval set as `task-split` (or the file's stem): what eval/<label>/ holds."""
+        ev = (self.recipe or {}).get("eval")
+        sets = ev.get("sets") if isinstance(ev, dict) else None
+        first = sets[0] if isinstance(sets, list) and sets and isinstance(sets[0], dict) else None
+        if not first:
+            return None
+        if first.get("task"):
+            return f"{first['task']}-{first.get('split', 'eval')}"
+        return Path(str(first["path"])).stem if first.get("path") else None
 
     @property
     def stage_names(self) -> list[str]:
@@ -282,6 +295,8 @@ def collect_run(run_dir: str | os.PathLike) -> RunData:
         info = _read_json(run, "run.json")
         run.info = info if isinstance(info, dict) else {}
     run.contamination = _read_json(run, "contamination.json")
+    if (root / "disjointness.json").is_file():  # written by the quickstart only: never "missing"
+        run.disjointness = _read_json(run, "disjointness.json")
     run.audit = _read_json(run, "audit.json")
     _read_export(run)
     commands = _read_json(run, "commands.json")

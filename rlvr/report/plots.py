@@ -23,7 +23,8 @@ GROUPS: list[tuple[str, list[tuple[str, list[str]]]]] = [
     ("Loss", [("loss", ["loss", "eval_loss"])]),
     ("Reward", [("reward (± std)", ["reward"]),
                 ("reward by component", ["rewards/*/mean", "rewards/*"])]),
-    ("Zero-variance groups", [("fraction of groups", ["frac_reward_zero_std"])]),
+    ("Zero-variance groups", [("fraction of groups", ["frac_reward_zero_std", "diagnostics/*zero_variance*"])]),
+    ("Unverifiable rewards", [("fraction of completions", ["*unverifiable*"])]),
     ("Diversity", [("diversity", ["diagnostics/*", "unique*", "*distinct*"]), ("entropy", ["entropy"])]),
     ("KL to the reference", [("KL", ["kl", "*/kl", "kl_*"])]),
     ("Completion length", [("tokens", ["completions/*length*", "*mean_length*"]),
@@ -113,6 +114,7 @@ def _pyplot():
         "font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
         "grid.alpha": 0.3, "axes.titlesize": 10, "axes.titleweight": "bold", "legend.frameon": False,
         "legend.fontsize": 8, "figure.dpi": 100,
+        "axes.formatter.useoffset": False,  # "1e-5+1.079e1" axis offsets are unreadable in a report
     })
     return plt
 
@@ -126,6 +128,12 @@ def _save(plt, fig, path: Path) -> Path:
         fig.savefig(f, format="png")
     plt.close(fig)
     return path
+
+
+def _integer_steps(ax) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _short(key: str) -> str:
@@ -160,6 +168,7 @@ def plot_group(rows: list[dict], group: Group, stages: list[str], path: Path) ->
                     hi = [y + (0 if math.isnan(s) else s) for y, s in zip(ys, sd)]
                     ax.fill_between(xs, lo, hi, color=colour, alpha=0.15, lw=0)
                 drawn += 1
+            _integer_steps(ax)
             if not drawn:
                 ax.text(0.5, 0.5, "not logged", ha="center", va="center", transform=ax.transAxes, color="#888")
                 ax.set_xticks([]), ax.set_yticks([])
@@ -187,6 +196,7 @@ def _plot_small_multiples(plt, rows, group: Group, stages: list[str], path: Path
             if xs:
                 ax.plot(xs, ys, color=STAGE_COLOURS[c % len(STAGE_COLOURS)], lw=1.4, label=stage)
         ax.set_title(key, fontsize=9)
+        _integer_steps(ax)
         if len(stages) > 1:
             ax.legend(loc="best")
     for j in range(n, nrows * ncols):
