@@ -608,8 +608,9 @@ def reproduce_section(run: RunData) -> Section:
     if exact:
         s.blocks.append(Para("The exact commands this run executed (from `commands.json`):"))
     else:
-        s.blocks.append(Para("Reconstructed from the files present (the run wrote no `commands.json`); evaluation "
-                             "and audit commands appear only where their outputs recorded them.", muted=True))
+        s.blocks.append(Para("Reconstructed from the files present (the run wrote no `commands.json`): `rlvr train` "
+                             "re-runs the recipe's stages and the evaluations its `eval` section lists; other "
+                             "commands appear only where their outputs recorded them.", muted=True))
     s.blocks.append(Code("\n".join(cmds)))
     return s
 
