@@ -24,8 +24,10 @@ def render_report(report: dict, console_) -> None:
     """Print an inspect report as a rich table plus one readiness line per method."""
     from rich.table import Table
 
+    from rich.markup import escape
+
     src = report["source"]
-    where = src["spec"] + (f" [{src['split']}]" if src.get("split") else "")
+    where = escape(src["spec"] + (f" [{src['split']}]" if src.get("split") else ""))
     console_.print(f"[bold]{where}[/]: {report['rows']:,} rows, {len(report['columns'])} columns "
                    f"(scanned in {report['scan']['elapsed_s']:.2f} s)", highlight=False)
     unit = report["lengths"]["unit"]
@@ -35,35 +37,35 @@ def render_report(report: dict, console_) -> None:
     for name, col in report["columns"].items():
         types = col["type"] if col["type"] != "mixed" else "mixed: " + ", ".join(f"{k} {v}" for k, v in col["types"].items())
         ln = report["lengths"]["columns"].get(name)
-        table.add_row(name, types or "null", _pct(col["null_rate"]), _pct(col["empty_rate"]),
+        table.add_row(escape(name), escape(types) or "null", _pct(col["null_rate"]), _pct(col["empty_rate"]),
                       *(f"{ln['p50']:,.0f}", f"{ln['p95']:,.0f}", f"{ln['max']:,}") if ln else ("-", "-", "-"))
     console_.print(table)
     dup = report["duplicates"]
     console_.print(f"duplicates: {dup['rows']:,} rows ({_pct(dup['rate'])})"
                    + (f", e.g. {', '.join(str(next(iter(e.values()))) for e in dup['examples'])}" if dup["examples"] else ""),
-                   highlight=False)
+                   highlight=False, soft_wrap=True)
     for name, conv in report["messages"].items():
         problems = ", ".join(f"{k} {v:,}" for k, v in conv["problems"].items()) or "none"
         console_.print(f"conversations in '{name}' ({conv['format']}): {conv['invalid_rows']:,} of {conv['rows']:,} "
-                       f"malformed ({problems})", highlight=False)
+                       f"malformed ({problems})", highlight=False, soft_wrap=True, markup=False)
     if report["dpo"]:
         d = report["dpo"]
         console_.print(f"preference pairs '{d['chosen']}'/'{d['rejected']}': {d['identical']:,} of {d['rows']:,} "
-                       "identical", highlight=False)
+                       "identical", highlight=False, soft_wrap=True, markup=False)
     ans = report["answers"]
     if ans:
         rate = "" if ans["parse_rate"] is None else (
             f"; math-verify parses {ans['parse_rate']:.1%} of {ans['sampled']:,} sampled"
             + (f" (95% CI {ans['parse_rate_ci'][0]:.1%}–{ans['parse_rate_ci'][1]:.1%})" if ans.get("parse_rate_ci") else ""))
-        console_.print(f"answers in '{ans['column']}': {ans['missing']:,} missing{rate}", highlight=False)
+        console_.print(f"answers in '{ans['column']}': {ans['missing']:,} missing{rate}", highlight=False, soft_wrap=True, markup=False)
     console_.print()
     for method, r in report["readiness"].items():
         detail = r["reason"]
         if r["status"] == "NEEDS MAPPING":
             detail = f"map {r['mapping_text']} ({r['reason']})"
-        console_.print(f"[bold]{method.upper()}:[/] {MARKS[r['status']]} — {detail}", highlight=False, soft_wrap=True)
+        console_.print(f"[bold]{method.upper()}:[/] {MARKS[r['status']]} — {escape(detail)}", highlight=False, soft_wrap=True)
         for w in r.get("warnings", []):
-            console_.print(f"      [yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
+            console_.print(f"      [yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
 
 
 @app.command("inspect")
