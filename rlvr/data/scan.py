@@ -29,7 +29,6 @@ TOKEN_BATCH = 1024
 ROLES = {"system", "user", "assistant", "tool", "function", "developer", "ipython"}
 CONVERSATION_COLUMNS = set(SYNONYMS["messages"])
 SAMPLED_COLUMNS = set(SYNONYMS["answer"]) | {"tests", "test", "test_list"}
-DPO_PAIRS = [(c, r) for c, r in zip(SYNONYMS["chosen"], SYNONYMS["rejected"])]
 _TYPE_NAMES = {str: "string", int: "int", float: "float", bool: "bool", list: "list", dict: "object",
                type(None): "null", tuple: "list"}
 
