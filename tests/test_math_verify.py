@@ -60,3 +60,19 @@ def test_extract_last_number():
     assert extract_last_number("5 + 19 = 17") == "17"
     assert extract_last_number("it is 1,234.") == "1234"
     assert extract_last_number("none") is None
+
+
+@pytest.mark.parametrize("completion", [
+    "It could be 19, 21, or 20.",
+    "\\boxed{19} or maybe \\boxed{20}",
+    "Answer: 19\nAnswer: 20",
+    "20 or 21",
+])
+def test_answer_spraying_is_rejected(completion):
+    v = verify_math(completion, "20")
+    assert v.status == "failed" and "spraying" in v.detail
+
+
+@pytest.mark.parametrize("completion", ["5 + 15 = 20", "The answer is 20.", "1 + 19 = 20\nAnswer: 20"])
+def test_worked_answers_are_not_mistaken_for_spraying(completion):
+    assert verify_math(completion, "20").status == "passed"

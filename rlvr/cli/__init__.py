@@ -17,24 +17,26 @@ from rlvr.cli import report  # noqa: F401,E402
 
 
 def main() -> None:
+    import os
+
     from rlvr.errors import RlvrError
 
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # rlvr never downloads at run time
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
     except RlvrError as e:
         console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
         sys.exit(e.exit_code)
-    except SystemExit:
-        raise
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/]")
         sys.exit(130)
-    except Exception as e:  # click usage errors arrive here in standalone_mode=False
-        import click
-
-        if isinstance(e, click.exceptions.Abort):
+    except Exception as e:
+        # typer vendors its own click, so match click's exceptions by shape: usage errors show and exit 2.
+        if type(e).__name__ == "Abort":
             sys.exit(130)
-        if isinstance(e, click.ClickException):
+        if hasattr(e, "show") and hasattr(e, "exit_code"):
             e.show()
-            sys.exit(2)
+            sys.exit(e.exit_code)
         raise
+    if isinstance(rc, int) and rc:  # typer.Exit(code) returns the code when standalone_mode is off
+        sys.exit(rc)

@@ -59,10 +59,24 @@ def load_stage_rows(spec, seed: int = 0) -> list[dict]:
     return rows[:n] if n else rows
 
 
-def last_checkpoint(stage_dir: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+def _complete(ckpt: Path) -> bool:
+    weights = any((ckpt / f).exists() for f in ("model.safetensors", "adapter_model.safetensors", "pytorch_model.bin",
+                                                 "model.safetensors.index.json"))
+    return weights and (ckpt / "trainer_state.json").exists()
 
-    return get_last_checkpoint(str(stage_dir)) if stage_dir.is_dir() else None
+
+def last_checkpoint(stage_dir: Path) -> str | None:
+    """The newest *complete* checkpoint. A process killed while saving leaves a partial folder; it is
+    renamed `incomplete-checkpoint-N` (kept for inspection, ignored by Trainer) and the one before used."""
+    if not stage_dir.is_dir():
+        return None
+    ckpts = sorted((p for p in stage_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
+                   key=lambda p: int(p.name.split("-")[-1]), reverse=True)
+    for ckpt in ckpts:
+        if _complete(ckpt):
+            return str(ckpt)
+        ckpt.rename(ckpt.with_name(f"incomplete-{ckpt.name}"))
+    return None
 
 
 def make_config(recipe: Recipe, stage: Stage, stage_dir: Path, report_to: list[str]):

@@ -24,12 +24,42 @@ DEFAULT_TIMEOUT_S = 5.0
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 
+_NUM = r"-?\d[\d,]*(?:\.\d+)?"
+_LISTED = re.compile(rf"{_NUM}\s*(?:,|;|/|\bor\b|\band\b)\s*(?:or\s+|and\s+)?{_NUM}", re.IGNORECASE)
+_ANSWER_LINE = re.compile(rf"answer\s*(?:is|:|=)\s*\$?\s*({_NUM})", re.IGNORECASE)
+_BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
+
+
+def spray_reason(text: str) -> str | None:
+    """Why an output offers several candidate final answers (answer spraying), or None.
+
+    math-verify grades the last answer it finds, so "It could be 19, 21, or 20." passes for 20. A
+    final answer must be one value: distinct boxed answers, distinct 'Answer:' values, or a list of
+    numbers in the last line (with no single answer slot) are rejected before math-verify runs.
+    """
+    boxed = {b.strip() for b in _BOXED.findall(text)}
+    if len(boxed) > 1:
+        return f"several boxed answers: {sorted(boxed)[:4]}"
+    answers = {a.replace(",", "") for a in _ANSWER_LINE.findall(text)}
+    if len(answers) > 1:
+        return f"several answer lines: {sorted(answers)[:4]}"
+    if not boxed and not answers:
+        lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+        last = lines[-1] if lines else ""
+        if _LISTED.search(last):
+            return "the final line lists several candidate numbers"
+    return None
+
+
 def _verify_one(completion: str, gold: str) -> tuple[str, str]:
     from math_verify import parse, verify
 
     gold_parsed = parse(gold, parsing_timeout=None)
     if not gold_parsed:
         return "unverifiable", f"gold answer {gold!r} could not be parsed"
+    spray = spray_reason(completion)
+    if spray:
+        return "failed", f"answer spraying: {spray}"
     pred = parse(completion, parsing_timeout=None)
     if not pred:
         return "failed", "no answer found in the output"
