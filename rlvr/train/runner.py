@@ -152,8 +152,8 @@ def run_recipe(recipe: Recipe, overwrite: bool = False, report: bool = True, eva
         else:
             _log(f"stage [bold]{stage.name}[/] ({stage.method.upper()}) from {model_dir}")
             ts = time.time()
-            run_stage(recipe, stage, model_dir, stage_dir,
-                      callbacks=[MetricsFile(run_dir / "metrics.jsonl", stage.name)], report_to=report_to)
+            callbacks = [MetricsFile(run_dir / "metrics.jsonl", stage.name), *stage_callbacks(recipe, stage, run_dir)]
+            run_stage(recipe, stage, model_dir, stage_dir, callbacks=callbacks, report_to=report_to)
             _log(f"stage [bold]{stage.name}[/] done in {time.time() - ts:.0f} s")
         model_dir = stage_dir / "model"
         result.evals[stage.name] = evaluate_stage(recipe, model_dir, stage.name, run_dir)
@@ -173,6 +173,15 @@ def write_run_report(run_dir: Path) -> None:
         return
     md, html = write_report(run_dir)
     _log(f"report: {md} and {html}")
+
+
+def stage_callbacks(recipe: Recipe, stage, run_dir: Path) -> list:
+    """Extra TrainerCallbacks for a stage (hack and drift monitoring for GRPO, when available)."""
+    try:
+        from rlvr.train.monitor import callbacks_for
+    except ImportError:
+        return []
+    return callbacks_for(recipe, stage, run_dir)
 
 
 def _report_to() -> list[str]:
