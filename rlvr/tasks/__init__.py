@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rlvr.errors import DatasetError
 
-TASKS = ("arithmetic",)
+TASKS = ("arithmetic", "word-problems")
 
 
 def load_task(name: str, split: str, n: int | None = None, seed: int = 0, **kw) -> list[dict]:
