@@ -248,3 +248,16 @@ def test_qwen_round_trip_f16(tmp_path, family):
     assert md["general.architecture"] == family
     assert md[f"{family}.rope.freq_base"] == 1e6
     assert md[f"{family}.attention.key_length"] == (16 if family == "qwen2" else 32)
+
+
+def test_sentencepiece_style_tokenizer_is_refused():
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    from rlvr.export.convert import vocab_of
+
+    spm_like = Tokenizer(models.BPE(vocab={"<unk>": 0, "▁a": 1, "a": 2}, merges=[], byte_fallback=True, unk_token="<unk>"))
+    spm_like.pre_tokenizer = pre_tokenizers.Metaspace()
+    spm_like.decoder = decoders.Metaspace()
+    with pytest.raises(ExportError, match="SentencePiece-style BPE tokenizer.*convert_hf_to_gguf"):
+        vocab_of(PreTrainedTokenizerFast(tokenizer_object=spm_like), 3)

@@ -41,17 +41,21 @@ def gguf(
     from rich.table import Table
 
     table = Table(title=f"GGUF export of {source} -> {result.out_dir}", title_justify="left")
-    for col in ("file", "size", "convert", "max |Δlogit|", "top-1 agree", "tokenizer", "check"):
-        table.add_column(col, justify="right" if col in ("size", "convert", "max |Δlogit|", "top-1 agree") else "left")
+    for col in ("file", "MiB", "write s", "max|Δlogit|", "/σ", "top-1", "check"):
+        table.add_column(col, justify="left" if col in ("file", "check") else "right",
+                         overflow="fold" if col == "file" else "ellipsis")
     for f in result.files:
         c = f.check
-        table.add_row(
-            f.file, f"{f.bytes / 2**20:.1f} MiB", f"{f.convert_s:.1f} s",
-            f"{c.max_abs_diff:.4g} = {c.max_rel_diff:.3g}σ (≤ {c.tolerance['max_rel_diff']:g}σ)" if c else "-",
-            f"{c.top1_agreement:.3f} (≥ {c.tolerance['min_top1']:g})" if c else "-",
-            ("ids ok" if c.tokenizer_ids_match else "IDS DIFFER") + (", template ok" if c.chat_template_match else ", TEMPLATE DIFFERS") if c else "-",
-            "[green]passed[/]" if c and c.passed else ("[yellow]skipped[/]" if not c else "[red]FAILED[/]"),
-        )
+        verdict = "[yellow]skipped[/]" if c is None else "[green]passed[/]" if c.passed else "[red]FAILED[/]"
+        table.add_row(f.file, f"{f.bytes / 2**20:.1f}", f"{f.convert_s:.1f}",
+                      f"{c.max_abs_diff:.4g}" if c else "-", f"{c.max_rel_diff:.3g}" if c else "-",
+                      f"{c.top1_agreement:.3f}" if c else "-", verdict)
     out.print(table)
-    out.print(f"Modelfile: {result.modelfile}   (ollama create <name> -f {result.modelfile})", highlight=False)
+    for f in result.files:
+        if f.check:
+            t = f.check.tolerance
+            out.print(f"{f.quant}: tolerance max|Δlogit| <= {t['max_rel_diff']:g}σ (σ = {f.check.logit_std:.3g}), "
+                      f"top-1 >= {t['min_top1']:g}; tokenizer ids {'match' if f.check.tokenizer_ids_match else 'DIFFER'}, "
+                      f"chat template {'matches' if f.check.chat_template_match else 'DIFFERS'}", highlight=False)
+    out.print(f"Modelfile: {result.modelfile}  (ollama create NAME -f {result.modelfile})", highlight=False)
 

@@ -137,11 +137,14 @@ def vocab_of(tokenizer, vocab_size: int) -> tuple[list[str], list[int]]:
     """Token strings and token types, in id order, as llama.cpp's `get_vocab_base` writes them."""
     import gguf
 
-    model = json.loads(tokenizer.backend_tokenizer.to_str()).get("model", {})
-    if model.get("type") != "BPE":
+    spec = json.loads(tokenizer.backend_tokenizer.to_str())
+    model = spec.get("model") or {}
+    byte_level = "ByteLevel" in json.dumps([spec.get("pre_tokenizer"), spec.get("decoder")])
+    if model.get("type") != "BPE" or model.get("byte_fallback") or not byte_level:
+        kind = "SentencePiece-style BPE" if model.get("type") == "BPE" else f"'{model.get('type')}'"
         raise ExportError(
-            f"the tokenizer is a '{model.get('type')}' model; this exporter writes byte-level BPE "
-            "tokenizers (SmolLM2, Qwen2/3, Llama-3). Use llama.cpp's convert_hf_to_gguf.py for this one."
+            f"the tokenizer is a {kind} tokenizer; this exporter writes byte-level BPE tokenizers "
+            "(SmolLM2, Qwen2/3, Llama-3). Use llama.cpp's convert_hf_to_gguf.py for this one."
         )
     vocab = tokenizer.get_vocab()
     if len(vocab) > vocab_size:
