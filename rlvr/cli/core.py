@@ -36,20 +36,45 @@ def train(
     recipe: Path = typer.Argument(..., help="Recipe YAML (see recipes/)."),
     overwrite: bool = typer.Option(False, help="Move an existing run of a different recipe aside instead of stopping."),
     no_eval: bool = typer.Option(False, "--no-eval", help="Skip the recipe's evaluations."),
+    launch: bool = typer.Option(False, "--launch", help="Run under `accelerate launch` with the recipe's `distributed` "
+                                "config (ddp if unset), one process per GPU."),
+    num_processes: Optional[int] = typer.Option(None, "--num-processes", help="Processes for --launch (default: GPUs)."),
 ):
     """Train the stages of a recipe (SFT, DPO, GRPO) through TRL; re-running resumes.
 
     Example: rlvr train recipes/sft_then_grpo.yaml
+    Example: rlvr train recipe.yaml --launch     (all GPUs, with the recipe's `distributed: ddp|zero2|zero3|fsdp`)
     """
+    from rlvr.train.distributed import is_launched, is_main_process, launch_decision, render_command
     from rlvr.train.recipe import load_recipe
     from rlvr.train.runner import run_recipe
 
     r = load_recipe(recipe)
     if no_eval:
         r.eval = None
-    _print_plan(r)
+    passthrough = tuple(a for a, on in (("--overwrite", overwrite), ("--no-eval", no_eval)) if on)
+    action, cmd = launch_decision(r.distributed, recipe, launch, num_processes, passthrough)
+    if action == "launch":
+        import subprocess
+        import sys
+
+        console.print(f"[cyan]rlvr[/] launching: {render_command(cmd)}", highlight=False, soft_wrap=True)
+        rc = subprocess.run([sys.executable, "-m", "accelerate.commands.launch", *cmd[2:]]).returncode
+        raise typer.Exit(rc)
+    if cmd is not None:
+        console.print(f"[cyan]rlvr[/] this recipe asks for `distributed: {r.distributed}`; to run it on several "
+                      f"processes: {render_command(cmd)}  (or `rlvr train {recipe} --launch`)", highlight=False,
+                      soft_wrap=True)
+        if action == "print":
+            raise typer.Exit(0)
+    elif r.distributed and not is_launched():
+        console.print(f"[cyan]rlvr[/] `distributed: {r.distributed}` applies under a multi-GPU launch; one device "
+                      "here, so training in this process.", highlight=False)
+    if is_main_process():
+        _print_plan(r)
     result = run_recipe(r, overwrite=overwrite)
-    out.print(f"final model: {result.model_dir}")
+    if is_main_process():
+        out.print(f"final model: {result.model_dir}")
 
 
 def _print_plan(recipe) -> None:
@@ -68,6 +93,7 @@ def eval_cmd(
     model: str = typer.Option(..., "--model", "-m", help="Model alias, local directory, run directory or cached hub id."),
     data: Optional[Path] = typer.Option(None, help="JSONL with 'prompt' and 'answer' per row."),
     task: Optional[str] = typer.Option(None, help="Builtin task instead of --data (e.g. arithmetic)."),
+    benchmark: Optional[str] = typer.Option(None, help="Builtin benchmark instead of --data: humaneval (graded in the sandbox)."),
     split: str = typer.Option("eval", help="Split of the builtin task: eval or eval-rephrased."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Evaluate only the first N problems."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Directory for samples.jsonl and summary.json."),
@@ -83,6 +109,7 @@ def eval_cmd(
 
     Example: rlvr eval --model smollm2-135m --task arithmetic -n 100
     Example: rlvr eval --model runs/quickstart --data my_eval.jsonl --out runs/quickstart/eval/mine
+    Example: rlvr eval --model smollm2-135m --benchmark humaneval --max-new-tokens 384
     """
     import json
 
@@ -90,7 +117,8 @@ def eval_cmd(
     from rlvr.eval.run import evaluate, load_eval_rows
     from rlvr.models import resolve_model
 
-    rows = load_eval_rows(data=str(data) if data else None, task=task, split=split, n=limit, seed=seed)
+    rows = load_eval_rows(data=str(data) if data else None, task=task, split=split, n=limit, seed=seed,
+                          benchmark=benchmark)
     path = resolve_model(model)
     gen = GenerationConfig(max_new_tokens=max_new_tokens, batch_size=batch_size, n=samples,
                            temperature=temperature, seed=seed)

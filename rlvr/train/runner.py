@@ -20,6 +20,8 @@ from rlvr.train.recipe import DataSpec, Recipe, parse_recipe
 
 
 def _log(msg: str) -> None:
+    if os.environ.get("RANK", "0") != "0":  # under a launcher, rank 0 speaks for the run
+        return
     from rich.console import Console
 
     Console(stderr=True).print(f"[bold cyan]rlvr[/] {msg}", highlight=False)
@@ -133,16 +135,21 @@ def final_model_dir(run_dir: Path, stage_model: Path) -> Path:
 
 
 def run_recipe(recipe: Recipe, overwrite: bool = False, report: bool = True, eval_before: bool = True) -> RunResult:
+    """Under `accelerate launch` every rank trains; rank 0 alone writes rlvr's files and evaluates while
+    the other ranks wait (rlvr.train.distributed)."""
     from rlvr.models import resolve_model
+    from rlvr.train.distributed import finish, is_main_process, main_process_first
     from rlvr.train.stages import run_stage
 
     t0 = time.time()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    run_dir = prepare_run_dir(recipe, overwrite=overwrite)
-    model_dir = resolve_model(recipe.model)
+    with main_process_first():
+        run_dir = prepare_run_dir(recipe, overwrite=overwrite) if is_main_process() else recipe.run_dir
+        model_dir = resolve_model(recipe.model)
     result = RunResult(run_dir=run_dir, model_dir=model_dir)
     if eval_before:
-        result.evals["base"] = evaluate_stage(recipe, model_dir, "base", run_dir)
+        with main_process_first():
+            result.evals["base"] = evaluate_stage(recipe, model_dir, "base", run_dir) if is_main_process() else None
     report_to = _report_to()
     for stage in recipe.stages:
         stage_dir = run_dir / "stages" / stage.name
@@ -156,13 +163,20 @@ def run_recipe(recipe: Recipe, overwrite: bool = False, report: bool = True, eva
             run_stage(recipe, stage, model_dir, stage_dir, callbacks=callbacks, report_to=report_to)
             _log(f"stage [bold]{stage.name}[/] done in {time.time() - ts:.0f} s")
         model_dir = stage_dir / "model"
-        result.evals[stage.name] = evaluate_stage(recipe, model_dir, stage.name, run_dir)
+        with main_process_first():
+            result.evals[stage.name] = (evaluate_stage(recipe, model_dir, stage.name, run_dir)
+                                        if is_main_process() else None)
+    if not is_main_process():
+        result.model_dir = run_dir / "model"
+        finish()
+        return result
     result.model_dir = final_model_dir(run_dir, model_dir)
     result.wall_s = time.time() - t0
     write_json(run_dir / "run.json", {"recipe": recipe.name, "model": recipe.model, "final_model": str(result.model_dir),
                                       "stages": [s.name for s in recipe.stages], "wall_s": round(result.wall_s, 1)})
     if report:
         write_run_report(run_dir)
+    finish()
     return result
 
 

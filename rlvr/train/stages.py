@@ -87,6 +87,10 @@ def make_config(recipe: Recipe, stage: Stage, stage_dir: Path, report_to: list[s
     kwargs.update(stage.trl_args())
     if stage.method == "grpo" and stage.rewards:
         kwargs["reward_weights"] = [float(r.weight) for r in stage.rewards]
+    if stage.method == "grpo":
+        from rlvr.train.distributed import grpo_generation_kwargs
+
+        kwargs.update(grpo_generation_kwargs(stage.args))  # vLLM when it can run here
     return cls(**kwargs)
 
 
@@ -117,22 +121,32 @@ def _trainer(recipe: Recipe, stage: Stage, model_path: Path, rows: list[dict], s
 
     from rlvr.rewards.registry import build_rewards
     from rlvr.train.diagnostics import wrap_rewards
+    from rlvr.train.monitor import monitor_rewards
 
     funcs, _weights = build_rewards(stage.rewards)
     tokenizer.padding_side = "left"
-    return GRPOTrainer(reward_funcs=wrap_rewards(funcs, config.num_generations), **common)
+    return GRPOTrainer(reward_funcs=monitor_rewards(wrap_rewards(funcs, config.num_generations), callbacks), **common)
 
 
 def save_final(trainer, tokenizer, stage_dir: Path) -> Path:
-    """Write stages/<name>/model (plain HF, LoRA merged) atomically; keep a LoRA adapter under adapter/."""
-    model = trainer.accelerator.unwrap_model(trainer.model)
+    """Write stages/<name>/model (plain HF, LoRA merged) atomically; keep a LoRA adapter under adapter/.
+    Under a launcher every rank takes part in gathering the weights (ZeRO-3/FSDP shards), rank 0 writes."""
+    from rlvr.train.distributed import is_launched, is_main_process, wait_for_everyone
+
     target = stage_dir / "model"
+    sharded = is_launched() and (getattr(trainer, "is_deepspeed_enabled", False) or getattr(trainer, "is_fsdp_enabled", False))
+    state_dict = trainer.accelerator.get_state_dict(trainer.model) if sharded else None  # a collective
+    if not is_main_process():
+        wait_for_everyone()
+        return target
+    model = trainer.accelerator.unwrap_model(trainer.model)
     tmp = Path(tempfile.mkdtemp(dir=stage_dir, prefix=".model."))
     try:
         if hasattr(model, "merge_and_unload"):  # a peft model
             model.save_pretrained(stage_dir / "adapter")
             model = model.merge_and_unload()
-        model.save_pretrained(tmp, safe_serialization=True)
+            state_dict = None  # the merged model's own weights
+        model.save_pretrained(tmp, safe_serialization=True, **({"state_dict": state_dict} if state_dict else {}))
         tokenizer.save_pretrained(tmp)
         if target.exists():
             shutil.rmtree(target)
@@ -140,17 +154,24 @@ def save_final(trainer, tokenizer, stage_dir: Path) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    wait_for_everyone()
     return target
 
 
 def run_stage(recipe: Recipe, stage: Stage, model_path: Path, stage_dir: Path, callbacks=(), report_to=()) -> Path:
     """Train one stage from `model_path`; resume from the newest checkpoint in `stage_dir` if any."""
     rows = shape_rows(load_stage_rows(stage.data, recipe.seed), stage.method, f"stage '{stage.name}' data ({stage.data.describe()})")
+    from rlvr.train.distributed import is_main_process, main_process_first, rank_callback, world_size
+
     stage_dir.mkdir(parents=True, exist_ok=True)
-    trainer = _trainer(recipe, stage, model_path, rows, stage_dir, list(callbacks), list(report_to))
-    resume = last_checkpoint(stage_dir)
+    callbacks = [*callbacks, rank_callback(stage.name)]
+    trainer = _trainer(recipe, stage, model_path, rows, stage_dir, callbacks, list(report_to))
+    with main_process_first():  # rank 0 renames half-written checkpoints before anyone picks one
+        resume = last_checkpoint(stage_dir)
     trainer.train(resume_from_checkpoint=resume)
     final = save_final(trainer, trainer.processing_class, stage_dir)
-    (stage_dir / "trainer_state.json").write_text(json.dumps({"global_step": trainer.state.global_step,
-                                                             "resumed_from": resume}, indent=2))
+    if is_main_process():
+        (stage_dir / "trainer_state.json").write_text(json.dumps({"global_step": trainer.state.global_step,
+                                                                 "resumed_from": resume, "world_size": world_size()},
+                                                                indent=2))
     return final
