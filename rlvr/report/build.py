@@ -261,8 +261,103 @@ def training_section(run: RunData, assets: Path) -> Section:
                                 "every completion, so they gave no learning signal: consider denser (partial-credit) "
                                 "rewards, more completions per prompt, or prompts closer to the model's ability.",
                                 "warn"))
-    for title, path in plot_training(run.metrics, run.stage_names, assets):
+    curves = [{k: v for k, v in r.items() if not str(k).startswith("monitor/")} for r in run.metrics]  # see Monitoring
+    for title, path in plot_training(curves, run.stage_names, assets):
         s.blocks.append(Figure(path, f"{title} per step, one column per stage"))
+    return s
+
+
+def _series_table(run: RunData, keys: list[str], label: Callable[[str], str],
+                  value: Callable[[float], str]) -> list[list[str]]:
+    """One row per (key, stage) that logged it: start → end (as in the glance table) and the maximum."""
+    rows = []
+    for key in keys:
+        for stage in run.stage_names:
+            vals = [float(r[key]) for r in run.metrics if str(r.get("stage", "train")) == stage and _is_num(r.get(key))]
+            if vals:
+                w = _window(vals)
+                rows.append([label(key), stage, f"{value(sum(vals[:w]) / w)} → {value(sum(vals[-w:]) / w)}",
+                             value(max(vals)), fmt(len(vals))])
+    return rows
+
+
+def monitoring_section(run: RunData, assets: Path) -> Section:
+    """Reward-hack rates, R1-Zero failure signs, held-out drift and the monitor's warnings (docs/monitoring.md)."""
+    from rlvr.monitor.patterns import PATTERN_HELP
+    from rlvr.monitor.signals import read_monitor
+    from rlvr.report.plots import Group, Panel, plot_group
+
+    s = Section(slug("Monitoring"), "Monitoring")
+    keys = list(dict.fromkeys(k for r in run.metrics for k, v in r.items() if _is_num(v)
+                              and (str(k).startswith("hacks/") or str(k).startswith("monitor/"))))
+    rows = read_monitor(run.root)
+    if not keys and not rows:
+        s.empty = True
+        s.blocks.append(Para("Not found: hack-rate metrics (`hacks/*` in `metrics.jsonl`) and `monitor.jsonl`, "
+                             "written by `rlvr train` for GRPO stages (docs/monitoring.md).", muted=True))
+        return s
+    warnings = [r for r in rows if r.get("kind") == "warning"]
+    points = [r for r in rows if r.get("kind") == "heldout"]
+    if warnings:
+        s.blocks.append(Callout(f"**{len(warnings)} monitor warning(s)**: a reward-hack pattern rose or the training "
+                                "reward rose while held-out accuracy did not. Audit samples before trusting the "
+                                "reward (`rlvr audit slice RUN_DIR`).", "bad"))
+        s.blocks.append(Bullets([f"{r.get('stage', '?')} step {fmt(r.get('step'))} ({r.get('source', '?')}): "
+                                 f"{r.get('message', '')}" for r in warnings[:20]]))
+    else:
+        s.blocks.append(Callout("No monitor warning: no reward-hack pattern rose"
+                                + (" and the training reward never rose while held-out accuracy fell or stayed "
+                                   "flat." if points else " (held-out drift was not checked: set "
+                                   "`eval.monitor_every` in the recipe)."), "good"))
+    hack_keys = [k for k in keys if k.startswith("hacks/")]
+    if hack_keys:
+        seen = [k for k in hack_keys if any(_is_num(r.get(k)) and r[k] > 0 for r in run.metrics)]
+        name = lambda k: k.removeprefix("hacks/").removesuffix("/rate")  # noqa: E731
+        if seen:
+            table = _series_table(run, seen, lambda k: f"`{name(k)}`", pct)
+            s.blocks.append(Table(["pattern", "stage", "rate start → end", "max", "steps"], table,
+                                  caption="share of completions per step showing each pattern (`any`: at least one)",
+                                  numeric_cols=(2, 3, 4)))
+        quiet = [name(k) for k in hack_keys if k not in seen and name(k) != "any"]
+        if quiet:
+            s.blocks.append(Para(("Never seen in any step: " if seen else "No reward-hack pattern in any step; watched: ")
+                                 + ", ".join(f"`{q}`" for q in quiet) + ".", muted=True))
+        watched = [name(k) for k in hack_keys]
+        s.blocks.append(Details("What each pattern means", [Bullets([f"`{p}`: {h}" for p, h in PATTERN_HELP.items()
+                                                                     if p in watched])]))
+        if seen:
+            s.blocks.append(Para("Their curves per step: the Reward-hack rates figure under Training curves.",
+                                 muted=True))
+    signs = [k for k in ("monitor/length_mean", "monitor/repetition", "monitor/non_target_lang") if k in keys]
+    if signs:
+        labels = {"monitor/length_mean": "length (characters)", "monitor/repetition": "repeated trigrams",
+                  "monitor/non_target_lang": "non-target language"}
+        s.blocks.append(Table(["failure sign", "stage", "start → end", "max", "steps"],
+                              [row for k in signs for row in _series_table(
+                                  run, [k], lambda k: labels[k], fmt if k == "monitor/length_mean" else pct)],
+                              caption="DeepSeek-R1-Zero's failure signs: runaway length, loops, language mixing",
+                              numeric_cols=(2, 3, 4)))
+    if points:
+        s.blocks.append(Table(["stage", "step", "held-out pass@1 [95% CI]", "solved", "training reward"],
+                              [[str(p.get("stage", "?")), fmt(p.get("step")),
+                                pct_ci(p.get("pass@1"), p.get("pass@1_ci") if _valid_ci(p.get("pass@1_ci")) else None),
+                                f"{fmt(p.get('solved'))}/{fmt(p.get('n'))}", fmt(p.get("reward"))] for p in points],
+                              caption="held-out points (greedy, first `eval.monitor_n` problems of the first eval set); "
+                                      "training reward: mean over the steps since the previous point",
+                              numeric_cols=(1, 2, 3, 4)))
+    if points and "monitor/heldout_pass@1" in keys:
+        group = Group("Reward vs held-out", [Panel("training reward", ["reward"]),
+                                             Panel("held-out pass@1", ["monitor/heldout_pass@1"])])
+        path = plot_group(run.metrics, group, run.stage_names, assets / "monitor-drift.png")
+        if path:
+            s.blocks.append(Figure(path, "training reward and held-out pass@1 per step"))
+    sign_panels = [Panel(label, [k]) for label, k in (("characters", "monitor/length_mean"),
+                                                      ("repeated trigrams", "monitor/repetition"),
+                                                      ("non-target language", "monitor/non_target_lang")) if k in keys]
+    if sign_panels:
+        path = plot_group(run.metrics, Group("Failure signs", sign_panels), run.stage_names, assets / "monitor-signs.png")
+        if path:
+            s.blocks.append(Figure(path, "completion length, repetition and non-target-language rate per step"))
     return s
 
 
@@ -697,6 +792,7 @@ def build_document(run: RunData, assets: Path) -> Document:
         facts.append(("wall time", f"{run.info['wall_s'] / 60:.1f} min"))
     facts.append(("generated", datetime.now().strftime("%Y-%m-%d %H:%M")))
     sections = [recipe_section(run), readiness_section(run), training_section(run, assets),
+                monitoring_section(run, assets),
                 eval_section(run, assets, gains), contamination_section(run), audit_section(run),
                 export_section(run), reproduce_section(run), missing_section(run)]
     return Document(f"Run {run.name}", facts, headline_cards(run, gains), sections)

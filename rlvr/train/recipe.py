@@ -104,6 +104,8 @@ class EvalSpec:
     batch_size: int = 32
     n: int = 1
     temperature: float = 0.0
+    monitor_every: int | None = None  # held-out drift check every N GRPO steps (None: off); docs/monitoring.md
+    monitor_n: int = 32  # problems of the first eval set used by that check
 
 
 @dataclass
@@ -139,6 +141,8 @@ class Recipe:
             out["distributed"] = self.distributed
         if self.eval:
             out["eval"] = {**dataclasses.asdict(self.eval), "sets": [_drop_none(dataclasses.asdict(s)) for s in self.eval.sets]}
+            if self.eval.monitor_every is None:  # unmonitored recipes resolve as before, so their runs still resume
+                out["eval"].pop("monitor_every"), out["eval"].pop("monitor_n")
         return out
 
     def to_yaml(self) -> str:
