@@ -152,7 +152,9 @@ def contamination_cmd(
 
 @app.command("audit", rich_help_panel="Evaluation")
 def audit_cmd(
-    kind: str = typer.Argument(..., help="Which verifier to audit: math or code."),
+    kind: str = typer.Argument(..., help="math or code: audit a verifier on generated cases; slice: draw eval samples "
+                                         "for a human review; score: score the verifier on a reviewed file."),
+    target: Optional[Path] = typer.Argument(None, help="slice: the run directory; score: the reviewed JSONL."),
     data: Optional[Path] = typer.Option(None, "--data", help="math: JSONL with a gold answer per row."),
     gold_field: str = typer.Option("answer", "--gold-field", help="math: the field holding the gold answer."),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", help="code: a builtin benchmark (humaneval)."),
@@ -163,17 +165,32 @@ def audit_cmd(
     hostile_problems: int = typer.Option(1, "--hostile-problems", help="code: problems each hostile completion is tried on."),
     min_recall: float = typer.Option(0.99, "--min-recall", help="Exit 1 when recall is below this."),
     min_precision: float = typer.Option(0.99, "--min-precision", help="Exit 1 when precision is below this."),
-    out_path: Optional[Path] = typer.Option(None, "--out", help="Write audit.json here."),
+    out_path: Optional[Path] = typer.Option(None, "--out", help="math/code: write audit.json here; slice: the review "
+                                                                "folder (default RUN_DIR/review); score: write the scores here."),
+    size: int = typer.Option(50, "--size", help="slice: samples to draw."),
+    seed: int = typer.Option(0, "--seed", help="slice: seed of the draw."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="slice: replace a review.jsonl that holds verdicts."),
     as_json: bool = typer.Option(False, "--json", help="Print the audit as JSON."),
 ) -> None:
-    """Check a verifier on known-correct and known-wrong outputs before trusting it as a reward.
+    """Check a verifier on known-correct and known-wrong outputs before trusting it as a reward, or
+    have a human check it where it is least trustworthy (slice, then score).
 
     Example: rlvr audit math --data eval.jsonl --out runs/x/audit.json
+    Example: rlvr audit slice runs/x --size 50  (then open runs/x/review/review.html)
+    Example: rlvr audit score reviewed.jsonl --json
     """
     from rlvr.errors import DatasetError, VerifyError
     from rlvr.eval import audit
     from rlvr.io import read_jsonl, write_json
 
+    if kind in ("slice", "score"):
+        if target is None:
+            raise DatasetError(f"`rlvr audit {kind}` needs " + ("a run directory: rlvr audit slice runs/<name>"
+                               if kind == "slice" else "a reviewed JSONL: rlvr audit score reviewed.jsonl") + ".")
+        _audit_review(kind, target, size, seed, out_path, overwrite, as_json)
+        return
+    if target is not None:
+        raise VerifyError(f"`rlvr audit {kind}` takes no positional path (got {target}); use --data or --problems.")
     if kind == "math":
         if data is None:
             raise DatasetError("`rlvr audit math` needs --data FILE.jsonl with a gold answer per row (--gold-field).")
@@ -188,7 +205,7 @@ def audit_cmd(
             report = audit.audit_code(probs, workers=workers, timeout=timeout, hostile_problems=hostile_problems,
                                       min_recall=min_recall, min_precision=min_precision)
     else:
-        raise VerifyError(f"unknown verifier {kind!r}; `rlvr audit` knows math and code.")
+        raise VerifyError(f"unknown verifier {kind!r}; `rlvr audit` knows math, code, slice and score.")
     if out_path is not None:
         write_json(out_path, report.to_dict())
     if as_json:
@@ -218,4 +235,47 @@ def _render_audit(report) -> None:
             out.print(f"  {c.category}: expected {c.expect}, got {ex['status']} for {ex['completion'][:80]!r} "
                       f"(gold {ex['gold']!r}, id {ex['id']})", highlight=False, soft_wrap=True)
     for note in report.notes:
+        console.print(f"[yellow]note:[/] {note}")
+
+
+def _audit_review(kind: str, target: Path, size: int, seed: int, out_path: Optional[Path], overwrite: bool,
+                  as_json: bool) -> None:
+    """`audit slice` / `audit score` (rlvr.monitor.review)."""
+    from rich.table import Table
+
+    from rlvr.io import write_json
+    from rlvr.monitor.review import score_review, write_slice
+
+    if kind == "slice":
+        result = write_slice(target, size=size, seed=seed, out_dir=out_path, overwrite=overwrite)
+        if as_json:
+            _print_json(result.to_dict())
+            return
+        table = Table(title=f"{result.size} of {result.n_samples} samples from {result.run_dir} (seed {seed})",
+                      title_justify="left")
+        for col in ("slice", "samples in slice", "drawn"):
+            table.add_column(col, justify="left" if col == "slice" else "right")
+        for name, n in result.pools.items():
+            table.add_row(name, str(n), str(result.selected.get(name, 0)))
+        out.print(table)
+        out.print(f"review file: {result.review_jsonl}\nreview page: {result.review_html} (mark each card, download "
+                  "reviewed.jsonl, then `rlvr audit score reviewed.jsonl`)", highlight=False)
+        return
+    report = score_review(target)
+    if out_path is not None:
+        write_json(out_path, report)
+    if as_json:
+        _print_json(report)
+        return
+    table = Table(title=f"verifier vs human verdicts in {target} ({report['n_rows']} rows)", title_justify="left")
+    for col in ("slice", "rows", "decided", "precision [95% CI]", "recall [95% CI]", "agreement", "unsure", "unreviewed"):
+        table.add_column(col, justify="left" if col == "slice" else "right")
+    for name, c in [("overall", report["overall"]), *report["slices"].items()]:
+        def rate(key):
+            return "n/a" if c[key] is None else f"{_pct(c[key])} {_ci(c[key + '_ci'])}"
+        table.add_row(name, str(c["n"]), str(c["decided"]), rate("precision"), rate("recall"),
+                      "n/a" if c["agreement"] is None else _pct(c["agreement"]), str(c["unsure"]), str(c["unreviewed"]),
+                      style="bold" if name == "overall" else None)
+    out.print(table)
+    for note in report["notes"]:
         console.print(f"[yellow]note:[/] {note}")
