@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from rlvr.errors import RecipeError
+from rlvr.rewards import bonus as _bonus
 from rlvr.rewards import math as _math
 from rlvr.rewards import shape as _shape
 
@@ -36,6 +37,7 @@ REWARDS: dict[str, Callable] = {
     "overlong_penalty": _shape.overlong_penalty,
     "length": _shape.length,
     "repetition": _shape.repetition,
+    "perfect_bonus": _bonus.perfect_bonus,  # derived from correctness; not a correctness check itself
 }
 CORRECTNESS = {"accuracy", "numeric", "multi_answer", "code_tests"}
 
