@@ -80,8 +80,10 @@ def _generate_transformers(model_path, prompts, cfg, model=None, tokenizer=None,
     else:
         gen_kwargs.update(temperature=None, top_p=None, top_k=None)
     per_batch = max(1, cfg.batch_size // max(cfg.n, 1))
+    from rich.console import Console
+
     with Progress(TextColumn("[cyan]generating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  disable=not progress, transient=False) as bar:
+                  disable=not progress, transient=False, console=Console(stderr=True)) as bar:
         task = bar.add_task("gen", total=len(texts))
         for start in range(0, len(order), per_batch):
             idx = order[start:start + per_batch]
