@@ -9,11 +9,11 @@ from rich.console import Console
 app = typer.Typer(
     name="rlvr",
     help=(
-        "Fine-tune open language models with verifiable rewards.\n\n"
-        "Typical session:\n\n"
-        "  rlvr quickstart                      # base eval -> SFT -> GRPO -> eval -> report on the embedded model\n\n"
-        "  rlvr eval --model smollm2-135m --task arithmetic\n\n"
-        "  rlvr verify samples.jsonl --benchmark humaneval --out results.jsonl"
+        "Fine-tune open language models with verifiable rewards: inspect, plan, train, evaluate, export, report.\n\n"
+        "Try it:   rlvr quickstart          (base eval, SFT, GRPO, eval, report on the embedded SmolLM2-135M)\n\n"
+        "Your data:   rlvr inspect data.jsonl  ->  rlvr plan recipe.yaml  ->  rlvr probe recipe.yaml  ->  "
+        "rlvr train recipe.yaml  ->  rlvr compare runs/NAME  ->  rlvr export gguf runs/NAME  ->  rlvr report runs/NAME\n\n"
+        "Every verb has --help with examples; commands an agent reads have --json."
     ),
     no_args_is_help=True,
     add_completion=False,

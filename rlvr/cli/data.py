@@ -68,7 +68,7 @@ def render_report(report: dict, console_) -> None:
             console_.print(f"      [yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
 
 
-@app.command("inspect")
+@app.command("inspect", rich_help_panel="Pipeline")
 def inspect(
     dataset: str = typer.Argument(..., help="A .jsonl/.json/.csv/.parquet file, a save_to_disk directory, or a cached hub id."),
     split: Optional[str] = typer.Option(None, "--split", help="Split of a DatasetDict or hub dataset (default: train)."),

@@ -11,7 +11,7 @@ from rlvr.cli.app import app, console, out
 
 export_app = typer.Typer(help="Export a trained model for other runtimes (GGUF for llama.cpp / Ollama).",
                          no_args_is_help=True)
-app.add_typer(export_app, name="export")
+app.add_typer(export_app, name="export", rich_help_panel="Pipeline")
 
 
 @export_app.command("gguf")

@@ -11,7 +11,7 @@ import typer
 from rlvr.cli.app import app, out
 
 
-@app.command("plan")
+@app.command("plan", rich_help_panel="Pipeline")
 def plan_cmd(
     recipe: Path = typer.Argument(..., help="Recipe YAML, e.g. recipes/sft.yaml."),
     lora: Optional[bool] = typer.Option(None, "--lora/--no-lora", help="Force LoRA on or off (default: on above 3B parameters unless the recipe says)."),

@@ -10,7 +10,7 @@ import typer
 from rlvr.cli.app import app, console, out
 
 
-@app.command("report")
+@app.command("report", rich_help_panel="Pipeline")
 def report(
     run_dir: Path = typer.Argument(..., help="Run directory, e.g. runs/quickstart."),
     open_browser: bool = typer.Option(False, "--open", help="Open report.html in the default browser afterwards."),

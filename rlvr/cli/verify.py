@@ -10,7 +10,7 @@ import typer
 from rlvr.cli.app import app, console, out
 
 
-@app.command("verify")
+@app.command("verify", rich_help_panel="Evaluation")
 def verify(
     samples: Path = typer.Argument(..., help="JSONL of {task_id, completion} (HumanEval's sample format)."),
     out_path: Path = typer.Option(..., "--out", help="Per-sample results JSONL; the summary goes to OUT.summary.json."),
@@ -20,10 +20,14 @@ def verify(
     timeout: float = typer.Option(3.0, "--timeout", help="Wall-clock seconds per sample."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="Record bad sample lines as status 'error' instead of stopping."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+    ray: bool = typer.Option(False, "--ray", help="Run the sandboxes on Ray actors (one sandbox pool per actor)."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster to join (auto, ray://host:10001); "
+                                              "default: a local Ray instance."),
 ) -> None:
     """Verify code completions in an isolated sandbox; write per-sample results and pass@k.
 
     Example: rlvr verify samples.jsonl --benchmark humaneval --out results.jsonl --workers 2
+    Example: rlvr verify samples.jsonl --benchmark humaneval --out results.jsonl --ray --ray-address auto
     """
     import json
 
@@ -42,9 +46,15 @@ def verify(
     with Progress(TextColumn("verify"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, transient=True) as progress:
         bar = progress.add_task("verify", total=len(rows_in))
-        rows, summary = run_verify(rows_in, problem_set, workers=workers, timeout=timeout, skip_bad=skip_bad,
-                                   hide_files=[str(problem_file)], on_done=lambda i, r: progress.advance(bar),
-                                   where=lambda i: f"{samples}, line {lines[i]}")
+        common = dict(timeout=timeout, skip_bad=skip_bad, hide_files=[str(problem_file)],
+                      on_done=lambda i, r: progress.advance(bar), where=lambda i: f"{samples}, line {lines[i]}")
+        if ray or ray_address:
+            from rlvr.verify.ray_backend import run_verify_ray
+
+            rows, summary = run_verify_ray(rows_in, problem_set, address=ray_address, workers_per_actor=workers or 2,
+                                           **common)
+        else:
+            rows, summary = run_verify(rows_in, problem_set, workers=workers, **common)
     write_jsonl(out_path, rows)
     summary_path = out_path.with_name(out_path.stem + ".summary.json")
     summary.update(samples=str(samples), problems=str(problem_file), results=str(out_path))
@@ -59,7 +69,8 @@ def verify(
     caps = summary.get("sandbox", {})
     if caps:
         held = [k for k in ("separate_uid", "network_isolated", "pid_namespace", "hidden_home") if caps.get(k)]
-        out.print(f"sandbox mode: {caps.get('mode')} ({', '.join(held) or 'rlimits only'})")
+        out.print(f"sandbox mode: {caps.get('mode')} ({', '.join(held) or 'rlimits only'})" +
+                  (f", on {caps['actors']} Ray actors on {caps['hosts']} host(s)" if caps.get("backend") == "ray" else ""))
     out.print(f"results: {out_path}  summary: {summary_path}")
 
 
