@@ -198,3 +198,8 @@ def test_grpo_run_with_monitoring_on_tiny_random(tmp_path, tiny_model):
     assert [p["step"] for p in points] == [0, 1, 2] and all(p["n"] == 4 for p in points)
     section = (res.run_dir / "report.md").read_text().split("## Monitoring")[1].split("\n## ")[0]
     assert "held-out pass@1" in section and "| grpo | 2 |" in section and "length (characters)" in section
+    from rlvr.schemas import validate
+
+    validate("run", json.loads((res.run_dir / "run.json").read_text()))
+    for row in read_monitor(res.run_dir):
+        validate("monitor-row", row)
