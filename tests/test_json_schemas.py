@@ -55,6 +55,16 @@ def test_plan_json(tmp_path, cli, tiny_model):
     validate("plan", run_json(cli, "plan", tmp_path / "r.yaml", "--json"))
 
 
+def test_probe_json(tmp_path, cli, tiny_model):
+    recipe = {"name": "p", "model": "tiny-random", "output_dir": str(tmp_path / "p"),
+              "stages": [{"method": "grpo", "data": {"task": "arithmetic", "n": 4}, "rewards": ["accuracy"],
+                          "num_generations": 2, "max_completion_length": 4}]}
+    (tmp_path / "r.yaml").write_text(yaml.safe_dump(recipe))
+    result = run_json(cli, "probe", tmp_path / "r.yaml", "--prompts", "2", "--json")
+    validate("probe", result)
+    assert result["verdict"] == "CANNOT LEARN"  # a random model never earns the correctness reward
+
+
 def test_eval_compare_audit_slice_and_score_json(tmp_path, cli, tiny_model):
     for label in ("a", "b"):
         summary = run_json(cli, "eval", "--model", "tiny-random", "--task", "arithmetic", "-n", "3",

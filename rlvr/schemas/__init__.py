@@ -19,6 +19,7 @@ HERE = Path(__file__).parent
 COMMANDS = {
     "rlvr inspect DATA --json": "inspect",
     "rlvr plan RECIPE --json": "plan",
+    "rlvr probe RECIPE --json": "probe",
     "rlvr eval ... --json": "eval",
     "rlvr verify SAMPLES --out RESULTS --json": "verify",
     "rlvr compare A B --json": "compare",
