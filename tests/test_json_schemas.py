@@ -126,3 +126,29 @@ def test_monitor_rows_and_run_json_schemas():
         validate("monitor-row", {"kind": "warning", "source": "vibes", "stage": "grpo", "step": 9, "message": "."})
     validate("run", {"recipe": "r", "model": "tiny-random", "final_model": "runs/r/model", "stages": ["grpo"],
                      "wall_s": 12.5})
+
+
+def test_agent_skill_frontmatter_and_commands_exist():
+    """skills/rlvr/SKILL.md follows the Agent Skills format and names only real verbs and flags."""
+    import re
+    from pathlib import Path
+
+    from typer.main import get_command
+
+    from rlvr.cli import app
+
+    text = (Path(__file__).parents[1] / "skills" / "rlvr" / "SKILL.md").read_text()
+    front = yaml.safe_load(text.split("---")[1])
+    assert front["name"] == "rlvr" and len(front["description"]) > 100
+    root = get_command(app)
+    blocks = "\n".join(re.findall(r"```bash\n(.*?)```", text, re.S))
+    used = re.findall(r"^rlvr ([a-z]+)(?: ([a-z]+))?([^#\n]*)", blocks, re.M)
+    assert {v for v, _, _ in used} >= {"inspect", "plan", "probe", "train", "eval", "compare", "contamination",
+                                       "audit", "export", "report"}
+    for verb, sub, rest in used:
+        cmd = root.commands[verb]
+        if hasattr(cmd, "commands"):  # a group (export gguf)
+            cmd = cmd.commands[sub]
+        flags = {o for p in cmd.params for o in getattr(p, "opts", [])}
+        for flag in re.findall(r"(?<!\S)(--[a-z-]+)", rest):
+            assert flag in flags, f"rlvr {verb} has no {flag}"
