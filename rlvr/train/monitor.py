@@ -47,14 +47,15 @@ class HackMonitor(TrainerCallback):
         self.domain = domain
         self.rising = rising or RisingRate()
 
-    def observe(self, prompts, completions, step: int, log_metric=None) -> dict[str, float]:
-        """Compute, log and check one batch; returns the metrics (also for tests)."""
+    def observe(self, prompts, completions, step: int, log_metric=None, main: bool = True) -> dict[str, float]:
+        """Compute, log and check one batch; returns the metrics (also for tests). Every rank logs its
+        batch (TRL averages them); only the main process (`main`) warns and writes monitor.jsonl."""
         metrics = batch_signals(prompts, completions, self.domain)
         if log_metric is not None:
             for key, value in metrics.items():
                 log_metric(key, value)
         rates = {k.split("/")[1]: v for k, v in metrics.items() if k.startswith("hacks/")}
-        for r in self.rising.update(rates):
+        for r in self.rising.update(rates) if main else []:
             msg = (f"reward-hack pattern '{r.pattern}' is rising in stage {self.stage}: {r.early:.1%} of completions "
                    f"early on, {r.recent:.1%} over the last steps (step {step}). Inspect samples before trusting "
                    "the reward.")
@@ -74,7 +75,8 @@ class HackMonitor(TrainerCallback):
             values = first(prompts, completions, **kwargs)
             state = kwargs.get("trainer_state")
             try:
-                self.observe(prompts, completions, getattr(state, "global_step", 0), kwargs.get("log_metric"))
+                self.observe(prompts, completions, getattr(state, "global_step", 0), kwargs.get("log_metric"),
+                             main=getattr(state, "is_world_process_zero", True))
             except Exception as e:  # monitoring must never stop a training run
                 _warn(f"hack monitor failed on this batch ({type(e).__name__}: {e}); continuing without it.")
             return values
