@@ -100,16 +100,42 @@ def _generate_transformers(model_path, prompts, cfg, model=None, tokenizer=None,
 
 
 def _generate_vllm(model_path, prompts, cfg):
+    """vLLM's offline `LLM.generate` on token ids (the chat template already holds any BOS, so the text is
+    not tokenized a second time with special tokens, as in the transformers path). The engine is shut
+    down afterwards so the GPU memory returns to training between a run's evaluations."""
     try:
         from vllm import LLM, SamplingParams
     except ImportError:
         raise RlvrError("--backend vllm needs the vllm package and a CUDA GPU; install vllm or use --backend transformers") from None
+    import gc
+    import os
+
     from rlvr.models import load_tokenizer
 
     tokenizer = load_tokenizer(model_path)
     texts = render_prompts(tokenizer, prompts, cfg.chat_template)
-    llm = LLM(model=str(model_path), seed=cfg.seed)
-    params = SamplingParams(n=cfg.n, temperature=cfg.temperature, top_p=cfg.top_p, max_tokens=cfg.max_new_tokens,
-                            seed=cfg.seed)
-    outs = llm.generate(texts, params)
-    return [[o.text for o in out.outputs] for out in outs]
+    ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
+    memory = float(os.environ.get("RLVR_VLLM_GPU_MEMORY", "0.5"))  # leave room for a training process's cache
+    needed = max(len(x) for x in ids) + cfg.max_new_tokens  # a KV cache sized for this job, not 128k contexts
+    try:
+        import json
+        from pathlib import Path
+
+        needed = min(needed, int(json.loads((Path(model_path) / "config.json").read_text())["max_position_embeddings"]))
+    except (OSError, KeyError, ValueError, TypeError):
+        pass
+    llm = LLM(model=str(model_path), seed=cfg.seed, gpu_memory_utilization=memory, max_model_len=needed)
+    params = SamplingParams(n=cfg.n, temperature=cfg.temperature, top_p=cfg.top_p if cfg.temperature > 0 else 1.0,
+                            max_tokens=cfg.max_new_tokens, seed=cfg.seed)
+    try:
+        outs = llm.generate([{"prompt_token_ids": x} for x in ids], params, use_tqdm=True)
+        return [[o.text for o in out.outputs] for out in outs]
+    finally:
+        del llm
+        gc.collect()
+        try:
+            import torch
+
+            torch.cuda.empty_cache()
+        except Exception:
+            pass

@@ -7,6 +7,10 @@ own prompt text (the function signature and any helpers the test uses); the cand
 {"role", "content"} messages) or a string; the last fenced ```python block if any, else the text.
 If the extracted code already defines the entry point at top level it is used as the whole
 program after the prompt's helpers. Reward 1.0 passed, 0.0 failed/timeout/error, None unverifiable.
+
+`backend: ray` (recipe: `{name: code_tests, args: {backend: ray, ray_address: auto}}`) sends the
+sandboxed runs to Ray actors, each with its own sandbox pool (rlvr.verify.ray_backend), so the
+verifier scales past the training host; the default `local` pool runs on this host.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ PROMPT_COLUMN = "problem_prompt"
 _FENCE = re.compile(r"```(?:python|py|python3)?[ \t]*\n(.*?)```", re.S)
 _pool = None
 _pool_lock = threading.Lock()
+_ray_pools: dict = {}
 
 
 def extract_code(completion) -> str:
@@ -53,8 +58,21 @@ def _shared_pool(workers: int | None):
         return _pool
 
 
+def _shared_ray_pool(address: str | None, timeout: float):
+    with _pool_lock:
+        key = (address, timeout)
+        if key not in _ray_pools:
+            from rlvr.sandbox import Limits
+            from rlvr.verify.ray_backend import RayVerifierPool
+
+            _ray_pools[key] = RayVerifierPool(limits=Limits(timeout_s=timeout), address=address)
+            atexit.register(_ray_pools[key].close)
+        return _ray_pools[key]
+
+
 def code_tests(prompts, completions, test=None, entry_point=None, problem_prompt=None, timeout: float = 3.0,
-               workers: int | None = None, **_columns) -> list[float | None]:
+               workers: int | None = None, backend: str = "local", ray_address: str | None = None,
+               **_columns) -> list[float | None]:
     """1.0 when the completion passes the problem's check(), 0.0 when it does not, None when the
     harness could not decide (a missing column is a configuration error, raised as RecipeError)."""
     from rlvr.errors import RecipeError
@@ -73,6 +91,11 @@ def code_tests(prompts, completions, test=None, entry_point=None, problem_prompt
         key = f"row{i}"
         problems[key] = Problem(key, problem_prompt[i], test[i], entry_point[i])
         samples.append({"task_id": key, "completion": completion_after_prompt(code, entry_point[i])})
+    if backend == "ray":
+        rows = verify_samples(samples, problems, skip_bad=True, remote=_shared_ray_pool(ray_address, timeout).dispatch)
+        return [reward_from_verdict(Verdict(r["status"])) for r in rows]
+    if backend != "local":
+        raise RecipeError(f"reward code_tests: unknown backend {backend!r}; use local or ray.")
     pool = _shared_pool(workers)
     if pool.sandboxes[0].limits.timeout_s != timeout:
         for sb in pool.sandboxes:

@@ -75,13 +75,18 @@ def _bad_sample(index: int, sample, problems: dict[str, Problem]) -> str | None:
 def verify_samples(samples: list, problems: dict[str, Problem], workers: int | None = None,
                    timeout: float = 3.0, skip_bad: bool = False, hide_files: Iterable[str] = (),
                    on_done: Callable[[int, dict], None] | None = None, limits: Limits | None = None,
-                   pool: SandboxPool | None = None, where: Callable[[int], str] | None = None) -> list[dict]:
+                   pool: SandboxPool | None = None, where: Callable[[int], str] | None = None,
+                   remote: Callable[[list[tuple[int, dict, Problem]]], Iterable[tuple[int, dict]]] | None = None,
+                   ) -> list[dict]:
     """One result row per sample, in input order: the sample's keys plus `completion_id`, `passed`
     (True/False, None when unverifiable), `status`, `detail`, `wall_s`, `cpu_s`.
 
     A bad sample (unknown task_id, missing/non-string completion) raises VerifyError naming it via
     `where(index)` (e.g. "samples.jsonl, line 7"), or with `skip_bad` becomes a row with status
-    `error` and the reason; the rest of the run is unaffected."""
+    `error` and the reason; the rest of the run is unaffected.
+
+    `remote` sends the checked samples elsewhere (e.g. `rlvr.verify.ray_backend`): it gets
+    (index, sample, problem) triples and yields (index, verdict fields) in any order."""
     where = where or (lambda i: f"sample {i + 1}")
     rows: list[dict | None] = [None] * len(samples)
     todo = []
@@ -100,6 +105,13 @@ def verify_samples(samples: list, problems: dict[str, Problem], workers: int | N
         rows[i] = {**sample, "completion_id": seen[sample["task_id"]]}
         seen[sample["task_id"]] += 1
         todo.append(i)
+
+    if remote is not None:
+        for i, fields in remote([(i, samples[i], problems[samples[i]["task_id"]]) for i in todo]):
+            rows[i].update(fields)
+            if on_done:
+                on_done(i, rows[i])
+        return rows  # type: ignore[return-value]
 
     limits = limits or Limits(timeout_s=timeout)
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
