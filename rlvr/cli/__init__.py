@@ -8,6 +8,7 @@ from rlvr.cli.app import app, console
 
 # Each import registers its verbs on `app`.
 from rlvr.cli import core  # noqa: F401,E402
+from rlvr.cli import submit  # noqa: F401,E402
 from rlvr.cli import probe  # noqa: F401,E402
 from rlvr.cli import export  # noqa: F401,E402
 from rlvr.cli import data  # noqa: F401,E402
