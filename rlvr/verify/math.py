@@ -25,7 +25,7 @@ _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 
 _NUM = r"-?\d[\d,]*(?:\.\d+)?"
-_LISTED = re.compile(rf"{_NUM}\s*(?:,|;|/|\bor\b|\band\b)\s*(?:or\s+|and\s+)?{_NUM}", re.IGNORECASE)
+_LISTED = re.compile(rf"{_NUM}\s*(?:,|;|\bor\b|\band\b)\s*(?:or\s+|and\s+)?{_NUM}", re.IGNORECASE)
 _ANSWER_LINE = re.compile(rf"answer\s*(?:is|:|=)\s*\$?\s*({_NUM})", re.IGNORECASE)
 _BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
 
