@@ -56,7 +56,11 @@ def test_hostile_set_identical_and_never_passes(problems, ray_pool, tmp_path):
                for name in HOSTILE for t in HOSTILE_TASKS]
     local, remote = both(samples, problems, ray_pool)
     assert len(remote) == 2 * len(HOSTILE) == 46
-    assert [(r["cls"], r["status"], r["passed"]) for r in remote] == [(r["cls"], r["status"], r["passed"]) for r in local]
+    # A memory or fork bomb ends either on its rlimit (error) or on the 1 s wall clock (timeout), whichever
+    # comes first on a loaded machine; that race is the same with the local pool run twice.
+    racy = {"memory_bomb", "fork_bomb"}
+    same = lambda r: (r["cls"], r["status"] if r["cls"] not in racy else r["status"] in ("timeout", "error"))  # noqa: E731
+    assert [same(r) for r in remote] == [same(r) for r in local]
     assert not any(r["passed"] for r in remote)
     assert {r["status"] for r in remote if r["cls"] == "infinite_loop"} == {"timeout"}
     assert sentinel.read_text() == "original" and not os.path.exists(str(sentinel) + ".pid")
