@@ -18,6 +18,7 @@ completions per group).
 from __future__ import annotations
 
 import functools
+import sys
 import warnings
 from collections import deque
 
@@ -69,11 +70,11 @@ def quantiles(values: list[float | None], qs=(0.1, 0.5, 0.9)) -> list[float] | N
 
 def log_histogram(name: str, values: list[float | None], step: int | None) -> bool:
     """A histogram of one component's rewards to the active Trackio run, if there is one."""
-    try:
-        import trackio
-        from trackio import context_vars
-    except ImportError:
+    trackio = sys.modules.get("trackio")  # not imported means no run is active: skip the import (about 1 s)
+    if trackio is None:
         return False
+    from trackio import context_vars
+
     if context_vars.current_run.get() is None:
         return False
     vals = [float(v) for v in values if v is not None]
