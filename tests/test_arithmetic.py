@@ -33,3 +33,17 @@ def test_rows_are_chat_prompts_with_sft_targets():
     row = load_task("arithmetic", "train", n=1)[0]
     assert [m["role"] for m in row["prompt"]] == ["system", "user"]
     assert row["completion"][0]["content"].endswith(f"Answer: {row['answer']}")
+
+
+def test_worked_solutions_are_true_at_every_step():
+    from rlvr.tasks.arithmetic import solve, worked_solution
+
+    assert worked_solution(85, "-", 46) == "85 - 46 = 85 - 40 - 6 = 45 - 6 = 39\nAnswer: 39"
+    assert worked_solution(49, "-", 96) == "49 - 96 = -(96 - 49)\n96 - 49 = 96 - 40 - 9 = 56 - 9 = 47\nAnswer: -47"
+    for a in range(1, 100, 7):
+        for b in range(1, 100, 3):
+            for op in "+-":
+                text = worked_solution(a, op, b)
+                for line in text.splitlines()[:-1]:
+                    assert len({eval(side) for side in line.split("=")}) == 1, line
+                assert text.endswith(f"Answer: {solve(a, op, b)}")

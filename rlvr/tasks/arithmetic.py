@@ -42,6 +42,26 @@ def solve(a: int, op: str, b: int) -> int:
     return a + b if op == "+" else a - b if op == "-" else a * b
 
 
+def _split_steps(x: int, op: str, y: int) -> str:
+    """x op y worked by place value: tens first, then units ('85 - 46 = 85 - 40 - 6 = 45 - 6 = 39')."""
+    tens, units = y - y % 10, y % 10
+    if tens == 0 or units == 0:
+        return f"{x} {op} {y} = {solve(x, op, y)}"
+    mid = solve(x, op, tens)
+    return f"{x} {op} {y} = {x} {op} {tens} {op} {units} = {mid} {op} {units} = {solve(mid, op, units)}"
+
+
+def worked_solution(a: int, op: str, b: int) -> str:
+    """The SFT target: short place-value steps a 135M model can follow, then the answer line.
+    A subtraction with a negative result is turned around first ('49 - 96 = -(96 - 49)')."""
+    right = solve(a, op, b)
+    if op == "-" and b > a:
+        steps = f"{a} - {b} = -({b} - {a})\n" + _split_steps(b, "-", a)
+    else:
+        steps = _split_steps(a, op, b)
+    return f"{steps}\nAnswer: {right}"
+
+
 def _row(a: int, op: str, b: int, template: str, idx: int, split: str) -> dict:
     question = template.format(a=a, op=op, b=b, verb=VERBS[op])
     right = solve(a, op, b)
@@ -56,7 +76,7 @@ def _row(a: int, op: str, b: int, template: str, idx: int, split: str) -> dict:
         ],
         "answer": str(solve(a, op, b)),
         # The SFT target: the worked line, then the answer line the format reward looks for.
-        "completion": [{"role": "assistant", "content": f"{a} {op} {b} = {right}\nAnswer: {right}"}],
+        "completion": [{"role": "assistant", "content": worked_solution(a, op, b)}],
         # A preference pair for DPO: the right worked answer over a near miss.
         "chosen": [{"role": "assistant", "content": f"{a} {op} {b} = {right}\nAnswer: {right}"}],
         "rejected": [{"role": "assistant", "content": f"{a} {op} {b} = {wrong}\nAnswer: {wrong}"}],
