@@ -48,6 +48,6 @@ def precision_kwargs() -> dict:
     return {
         "bf16": hw.bf16,
         "fp16": hw.fp16,
-        "gradient_checkpointing": hw.device == "cuda",
+        "activation_checkpointing": hw.device == "cuda",  # transformers 5's name for gradient checkpointing
         "use_cpu": hw.device == "cpu",
     }

@@ -84,7 +84,10 @@ def make_config(recipe: Recipe, stage: Stage, stage_dir: Path, report_to: list[s
     kwargs = {**precision_kwargs(), "output_dir": str(stage_dir), "seed": recipe.seed, "report_to": report_to,
               "run_name": f"{recipe.name}-{stage.name}", "project": f"rlvr-{recipe.name}",
               "save_strategy": "steps", "disable_tqdm": False}
-    kwargs.update(stage.trl_args())
+    user = stage.trl_args()
+    if {"gradient_checkpointing", "activation_checkpointing"} & set(user):  # the recipe's choice wins
+        kwargs.pop("activation_checkpointing", None)
+    kwargs.update(user)
     if stage.method == "grpo" and stage.rewards:
         kwargs["reward_weights"] = [float(r.weight) for r in stage.rewards]
     if stage.method == "grpo":
