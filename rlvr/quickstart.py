@@ -38,6 +38,34 @@ def check_eval_disjoint(recipe) -> dict:
     return result
 
 
+def check_contamination_ngrams(recipe) -> dict:
+    """`rlvr contamination` between every training stage's prompts and each eval set (13-grams, exact
+    and near-duplicate matches), in memory."""
+    from rlvr.data.contamination import TextSet, check_contamination
+    from rlvr.train.stages import load_stage_rows
+
+    def texts(rows, name):
+        return TextSet(path=Path(name), field="question", ids=[str(r["id"]) for r in rows],
+                       texts=[r["question"] for r in rows])
+
+    train = texts([r for s in recipe.stages for r in load_stage_rows(s.data, recipe.seed)], "train (all stages)")
+    evals = [texts(load_stage_rows(spec, recipe.seed), f"{spec.task}-{spec.split}") for spec in recipe.eval.sets]
+    return check_contamination(train, evals).to_dict()
+
+
+def write_plan(recipe, run_dir: Path) -> None:
+    try:
+        from rlvr.train.plan import plan
+    except ImportError:
+        return
+    try:
+        write_json(run_dir / "plan.json", plan(recipe).to_dict())
+    except Exception as e:  # the plan is advice: it never blocks the run
+        from rlvr.train.runner import _log
+
+        _log(f"plan not written: {e}")
+
+
 def gains_table(run_dir: Path, recipe) -> str:
     """Markdown table: pass@1 per stage per eval set, each with its 95% interval."""
     from rlvr.io import read_json
@@ -65,6 +93,8 @@ def run_quickstart(name="quickstart", model="smollm2-135m", grpo_steps=None, sft
     disjoint = check_eval_disjoint(recipe)
     result = run_recipe(recipe, overwrite=overwrite, report=False)
     write_json(run_dir / "disjointness.json", disjoint)
+    write_json(run_dir / "contamination.json", check_contamination_ngrams(recipe))
+    write_plan(recipe, run_dir)
     write_json(run_dir / "commands.json", [f"rlvr quickstart --name {name} --model {model}"
                                            + (f" --steps {grpo_steps}" if grpo_steps is not None else "")
                                            + (f" --sft-rows {sft_rows}" if sft_rows is not None else "")

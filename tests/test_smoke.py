@@ -24,6 +24,8 @@ def test_quickstart_end_to_end_on_tiny_random(tmp_path, cli, tiny_model):
     assert stages == {"sft", "grpo"}
     disjoint = json.loads((run / "disjointness.json").read_text())
     assert disjoint["arithmetic-eval"]["shared_problems"] == 0
+    contamination = json.loads((run / "contamination.json").read_text())
+    assert contamination["flagged"] is False and [e["n_contaminated"] for e in contamination["eval_sets"]] == [0, 0]
     report = (run / "report.md").read_text()
     assert "base" in report and "grpo" in report and (run / "report.html").exists()
     assert "Held-out pass@1" in p.stdout
