@@ -122,6 +122,8 @@ def test_answer_key_hidden_from_candidate(problems):
     path = str(humaneval_path())
     got = []
     with SandboxPool(1, Limits(timeout_s=2.0), hide_files=(path,)) as pool:
-        v = pool.sandboxes[0].run(f"def size():\n    return len(open({path!r}, 'rb').read())\n", "size",
-                                  lambda c: got.append(c()))
-    assert v.status == "passed" and got == [0]
+        program = (f"def size():\n    try:\n        return len(open({path!r}, 'rb').read())\n"
+                   "    except OSError:\n        return -1\n")
+        v = pool.sandboxes[0].run(program, "size", lambda c: got.append(c()))
+    # replaced by /dev/null (0 bytes), or not visible at all (-1) when it lives under the private /tmp
+    assert v.status == "passed" and got in ([0], [-1])
