@@ -18,7 +18,7 @@ def test_eval_writes_per_sample_rows_and_one_line_summary(tmp_path, cli, tiny_mo
 
 
 def test_eval_on_builtin_task(tmp_path, cli, tiny_model):
-    p = cli("eval", "--model", "tiny-random", "--task", "arithmetic", "-n", "3", "--max-new-tokens", "2", "--json")
+    p = cli("eval", "--model", "tiny-random", "--task", "arithmetic", "--limit", "3", "--max-new-tokens", "2", "--json")
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["pass@1"] == 0.0
 

@@ -30,7 +30,7 @@ def test_humaneval_rows_and_canonical_solutions_pass():
 
 
 def test_eval_cli_on_humaneval(cli, tiny_model, tmp_path):
-    p = cli("eval", "--model", "tiny-random", "--benchmark", "humaneval", "-n", "2", "--max-new-tokens", "4",
+    p = cli("eval", "--model", "tiny-random", "--benchmark", "humaneval", "--limit", "2", "--max-new-tokens", "4",
             "--out", tmp_path / "he")
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("pass@1: 0.000 (n=2)")

@@ -67,7 +67,7 @@ def test_probe_json(tmp_path, cli, tiny_model):
 
 def test_eval_compare_audit_slice_and_score_json(tmp_path, cli, tiny_model):
     for label in ("a", "b"):
-        summary = run_json(cli, "eval", "--model", "tiny-random", "--task", "arithmetic", "-n", "3",
+        summary = run_json(cli, "eval", "--model", "tiny-random", "--task", "arithmetic", "--limit", "3",
                            "--max-new-tokens", "4", "--out", tmp_path / "run" / "eval" / label, "--json")
         validate("eval", summary)
     validate("compare", run_json(cli, "compare", tmp_path / "run" / "eval" / "a", tmp_path / "run" / "eval" / "b",

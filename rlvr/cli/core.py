@@ -95,19 +95,22 @@ def eval_cmd(
     task: Optional[str] = typer.Option(None, help="Builtin task instead of --data (e.g. arithmetic)."),
     benchmark: Optional[str] = typer.Option(None, help="Builtin benchmark instead of --data: humaneval (graded in the sandbox)."),
     split: str = typer.Option("eval", help="Split of the builtin task: eval or eval-rephrased."),
-    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Evaluate only the first N problems."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Evaluate only the first N problems."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Directory for samples.jsonl and summary.json."),
     max_new_tokens: int = typer.Option(48, help="Tokens generated per answer."),
     batch_size: int = typer.Option(32, help="Prompts per generation batch."),
-    samples: int = typer.Option(1, "--samples", help="Samples per prompt (pass@k for k <= samples)."),
+    samples: int = typer.Option(1, "--n", "--samples", help="Samples per prompt (pass@k and maj@k for every k <= n)."),
     temperature: float = typer.Option(0.0, help="0 = greedy."),
     backend: str = typer.Option("auto", help="auto, transformers or vllm."),
     seed: int = typer.Option(0, help="Sampling seed."),
+    chat_template: bool = typer.Option(True, "--chat-template/--no-chat-template",
+                                       help="Wrap prompts in the model's chat template (on by default)."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ):
     """Evaluate a model: greedy pass@1 with the math verifier (pass@k and maj@k with --samples).
 
-    Example: rlvr eval --model smollm2-135m --task arithmetic -n 100
+    Example: rlvr eval --model smollm2-135m --task arithmetic --limit 100
+    Example: rlvr eval --model runs/quickstart --task arithmetic --n 8 --temperature 0.8   (pass@k, maj@k)
     Example: rlvr eval --model runs/quickstart --data my_eval.jsonl --out runs/quickstart/eval/mine
     Example: rlvr eval --model smollm2-135m --benchmark humaneval --max-new-tokens 384
     """
@@ -121,7 +124,9 @@ def eval_cmd(
                           benchmark=benchmark)
     path = resolve_model(model)
     gen = GenerationConfig(max_new_tokens=max_new_tokens, batch_size=batch_size, n=samples,
-                           temperature=temperature, seed=seed)
+                           temperature=temperature, seed=seed, chat_template=chat_template)
+    if samples > 1 and temperature == 0:
+        console.print("[yellow]--n > 1 with temperature 0 gives n identical greedy samples; set --temperature[/]")
     summary = evaluate(path, rows, gen, out_dir=out_dir, label=Path(str(out_dir or "eval")).name, backend=backend)
     summary.pop("samples", None)
     if json_out:
