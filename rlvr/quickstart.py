@@ -3,7 +3,6 @@ trust its numbers (eval problems never seen in training, each stage's own gain w
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from rlvr.io import write_json
@@ -54,10 +53,8 @@ def check_contamination_ngrams(recipe) -> dict:
 
 
 def write_plan(recipe, run_dir: Path) -> None:
-    try:
-        from rlvr.train.plan import plan
-    except ImportError:
-        return
+    from rlvr.train.plan import plan
+
     try:
         write_json(run_dir / "plan.json", plan(recipe).to_dict())
     except Exception as e:  # the plan is advice: it never blocks the run

@@ -78,10 +78,8 @@ def train(
 
 
 def _print_plan(recipe) -> None:
-    try:
-        from rlvr.train.plan import plan, render_plan
-    except ImportError:
-        return
+    from rlvr.train.plan import plan, render_plan
+
     try:
         render_plan(plan(recipe), console)
     except Exception as e:  # the plan is advice; it never blocks training

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from rlvr.errors import DatasetError
 from rlvr.eval.generate import GenerationConfig, generate
-from rlvr.eval.metrics import wilson_interval
 from rlvr.io import read_jsonl, write_json, write_jsonl
 from rlvr.rewards.math import final_answer
 from rlvr.rewards.text import prompt_text
@@ -51,16 +50,10 @@ def load_eval_rows(data: str | None = None, task: str | None = None, split: str 
 
 
 def summarize(rows: list[dict]) -> dict:
-    """Headline numbers for per-sample rows (pass@1 over all samples, its Wilson interval)."""
-    try:
-        from rlvr.eval.summary import summarize_samples  # the full set: pass@k, maj@k, intervals
+    """Headline numbers for per-sample rows: pass@k, maj@k and their intervals."""
+    from rlvr.eval.summary import summarize_samples
 
-        return summarize_samples(rows)
-    except ImportError:
-        decided = [r for r in rows if r["passed"] is not None]
-        k = sum(r["passed"] for r in decided)
-        return {"n_samples_total": len(rows), "pass@1": k / len(decided) if decided else float("nan"),
-                "pass@1_ci": list(wilson_interval(k, len(decided))), "unverifiable": len(rows) - len(decided)}
+    return summarize_samples(rows)
 
 
 def evaluate(model_path, rows: list[dict], gen: GenerationConfig, out_dir: str | Path | None = None,

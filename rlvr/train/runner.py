@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rlvr.errors import RunDirError
 from rlvr.io import read_json, write_json
-from rlvr.train.recipe import DataSpec, Recipe, parse_recipe
+from rlvr.train.recipe import DataSpec, Recipe, load_recipe
 
 
 def _log(msg: str) -> None:
@@ -181,20 +181,16 @@ def run_recipe(recipe: Recipe, overwrite: bool = False, report: bool = True, eva
 
 
 def write_run_report(run_dir: Path) -> None:
-    try:
-        from rlvr.report import write_report
-    except ImportError:
-        return
+    from rlvr.report import write_report
+
     md, html = write_report(run_dir)
     _log(f"report: {md} and {html}")
 
 
 def stage_callbacks(recipe: Recipe, stage, run_dir: Path) -> list:
-    """Extra TrainerCallbacks for a stage (hack and drift monitoring for GRPO, when available)."""
-    try:
-        from rlvr.train.monitor import callbacks_for
-    except ImportError:
-        return []
+    """Extra TrainerCallbacks for a stage (hack and drift monitoring for GRPO)."""
+    from rlvr.train.monitor import callbacks_for
+
     return callbacks_for(recipe, stage, run_dir)
 
 
@@ -207,7 +203,4 @@ def _report_to() -> list[str]:
 
 
 def load_builtin_recipe(name: str) -> Recipe:
-    import yaml
-
-    path = Path(__file__).with_name("recipes") / f"{name}.yaml"
-    return parse_recipe(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+    return load_recipe(Path(__file__).with_name("recipes") / f"{name}.yaml")

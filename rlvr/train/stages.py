@@ -46,15 +46,9 @@ def load_stage_rows(spec, seed: int = 0) -> list[dict]:
         from rlvr.tasks import load_task
 
         return load_task(spec.task, spec.split, n=spec.n, seed=spec.seed or seed)
-    try:
-        from rlvr.data.load import apply_mapping, load_rows
-    except ImportError:  # minimal path: JSONL only
-        from rlvr.io import read_jsonl
+    from rlvr.data.load import apply_mapping, load_rows
 
-        rows = read_jsonl(spec.path)
-        rows = [{spec.mapping.get(k, k): v for k, v in r.items()} for r in rows]
-    else:
-        rows = apply_mapping(load_rows(spec.path, split=spec.split, config=spec.config, limit=spec.limit), spec.mapping)
+    rows = apply_mapping(load_rows(spec.path, split=spec.split, config=spec.config, limit=spec.limit), spec.mapping)
     n = spec.n or spec.limit
     return rows[:n] if n else rows
 
