@@ -2,6 +2,7 @@ import pytest
 
 from rlvr.errors import RecipeError
 from rlvr.rewards.registry import RewardSpec, build_rewards, get_reward
+from rlvr.verify.math import final_answer
 
 MSG = lambda text: [{"role": "assistant", "content": text}]  # noqa: E731 - TRL's conversational completion
 
@@ -26,6 +27,24 @@ def test_numeric_partial_credit():
 
 def test_numeric_prefers_the_answer_line_over_the_last_number():
     assert get_reward("numeric")(None, ["Answer: 42\nI used 3 steps"], answer=["42"]) == [1.0]
+
+
+def test_numeric_reads_the_answer_the_way_the_verifier_does():
+    fn = get_reward("numeric")
+    # 'answer is N', '$', thousands separators: one rule for the reward, the eval's `extracted` and the verifier
+    assert fn(None, ["The answer is $1,234.", "so the answer = 1234"], answer=["1234"] * 2) == [1.0, 1.0]
+    assert final_answer("The answer is $1,234.") == "1234"
+    assert final_answer("5 + 19 = 17") == "17"
+    assert final_answer("Answer: 3\nthen 12 more steps") == "3"
+
+
+def test_numeric_gives_no_partial_credit_for_answer_spraying():
+    fn = get_reward("numeric")
+    sprayed = ["Answer: 99\nAnswer: 100", "It is 99, 100 or 101", "\\boxed{99} or \\boxed{100}"]
+    assert fn(None, sprayed, answer=["100"] * 3) == [0.0, 0.0, 0.0]
+    assert get_reward("accuracy")(None, sprayed, answer=["100"] * 3) == [0.0, 0.0, 0.0]
+    # one answer line after worked steps is not a spray
+    assert fn(None, ["3 * 4 = 12. 12 + 88 = 100.\nAnswer: 100"], answer=["100"]) == [1.0]
 
 
 def test_multi_answer_scores_each_item():

@@ -9,7 +9,7 @@ from pathlib import Path
 from rlvr.errors import DatasetError
 from rlvr.eval.generate import GenerationConfig, generate
 from rlvr.io import read_jsonl, write_json, write_jsonl
-from rlvr.rewards.math import final_answer
+from rlvr.verify.math import final_answer
 from rlvr.rewards.text import prompt_text
 from rlvr.verify.math import verify_math_many
 

@@ -7,11 +7,8 @@ import math
 import re
 
 from rlvr.rewards.text import column, completion_text
-from rlvr.verify.math import extract_last_number, verify_math_many
+from rlvr.verify.math import final_answer, spray_reason, verify_math_many
 from rlvr.verify.verdict import reward_from_verdict
-
-ANSWER_LINE = re.compile(r"answer\s*[:=]\s*(-?\d[\d,]*(?:\.\d+)?)", re.IGNORECASE)
-
 
 def accuracy(prompts, completions, **kwargs) -> list[float | None]:
     """1.0 when math-verify finds the output's answer equivalent to the gold `answer`, else 0.0;
@@ -31,14 +28,6 @@ def _as_number(text) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def final_answer(text: str) -> str | None:
-    """The number on an 'Answer: N' line if there is one, else the last number in the text."""
-    found = ANSWER_LINE.findall(text or "")
-    if found:
-        return found[-1].replace(",", "")
-    return extract_last_number(text)
-
-
 def closeness(pred: float | None, gold: float) -> float:
     """Partial credit: 1 exact, 0.5 off by one, then up to 0.4 decaying with the relative error."""
     if pred is None:
@@ -53,12 +42,18 @@ def closeness(pred: float | None, gold: float) -> float:
 
 def numeric(prompts, completions, **kwargs) -> list[float | None]:
     """Dense numeric reward with partial credit (exact / off-by-one / scaled absolute error), so a
-    group of near misses still has reward variance to learn from. None when the gold is not a number."""
+    group of near misses still has reward variance to learn from. None when the gold is not a number.
+    An output that offers several final answers (answer spraying, see `spray_reason`) gets 0, as it
+    does from `accuracy`: partial credit must not pay for hedging."""
     golds = column(kwargs, "answer", len(completions), ("solution", "gold"))
     out: list[float | None] = []
     for c, g in zip(completions, golds):
         gold = _as_number(g)
-        out.append(None if gold is None else closeness(_as_number(final_answer(completion_text(c))), gold))
+        text = completion_text(c)
+        if gold is None:
+            out.append(None)
+        else:
+            out.append(0.0 if spray_reason(text) else closeness(_as_number(final_answer(text)), gold))
     return out
 
 

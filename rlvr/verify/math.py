@@ -21,10 +21,8 @@ from typing import Sequence
 from rlvr.verify.verdict import Verdict
 
 DEFAULT_TIMEOUT_S = 5.0
-_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
-
-
 _NUM = r"-?\d[\d,]*(?:\.\d+)?"
+_NUMBER = re.compile(_NUM)
 _LISTED = re.compile(rf"{_NUM}\s*(?:,|;|\bor\b|\band\b)\s*(?:or\s+|and\s+)?{_NUM}", re.IGNORECASE)
 _ANSWER_LINE = re.compile(rf"answer\s*(?:is|:|=)\s*\$?\s*({_NUM})", re.IGNORECASE)
 _BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
@@ -152,6 +150,15 @@ def verify_math(completion: str, gold: str) -> Verdict:
 
 def verify_math_many(completions: Sequence[str], golds: Sequence[str]) -> list[Verdict]:
     return default_verifier().verify_many(completions, golds)
+
+
+def final_answer(text: str) -> str | None:
+    """The number a completion gives as its answer: the value on its last 'Answer: N' / 'answer is N'
+    line if it has one (the same rule `spray_reason` applies), else the last number in the text."""
+    found = _ANSWER_LINE.findall(text or "")
+    if found:
+        return found[-1].replace(",", "").rstrip(".")
+    return extract_last_number(text)
 
 
 def extract_last_number(text: str) -> str | None:
