@@ -73,6 +73,21 @@ def grpo_curve(run_dir: Path, stage: str = "grpo") -> list[dict]:
             for r in rows if r.get("stage") == stage and "reward" in r]
 
 
+def paired_gain(run_dir: Path, before: str | None, after: str, out: dict) -> str:
+    """The gain from `before` to `after` on the same problems: difference, paired bootstrap 95% interval, flips."""
+    if before is None:
+        return ""
+    from rlvr.eval.compare import compare_sides, load_side  # paired bootstrap over problems, fixed seed
+
+    c = compare_sides(load_side(run_dir / "eval" / before), load_side(run_dir / "eval" / after))
+    d = next(m for m in c.metrics if m.metric == "pass@1")
+    solved, lost = len(c.flips_unsolved_to_solved), len(c.flips_solved_to_unsolved)
+    out[f"{before}->{after}"] = {"points": round(100 * d.diff, 1), "ci_points": [round(100 * d.ci[0], 1), round(100 * d.ci[1], 1)],
+                                 "solved": solved, "lost": lost}
+    return (f"  gain {100 * d.diff:+.1f} points [{100 * d.ci[0]:+.1f}, {100 * d.ci[1]:+.1f}] "
+            f"({solved} solved, {lost} lost)")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--recipe", default=str(Path(__file__).resolve().parent.parent / "recipes" / "word_problems.yaml"))
@@ -100,15 +115,14 @@ def main() -> int:
     labels = ["base"] + [s.name for s in recipe.stages]
     evals = {k: v for k, v in result.evals.items() if v}
     print(f"\nGRPO learning on {recipe.model}, task word-problems ({recipe.eval.sets[0].n} held-out problems, greedy)")
-    prev = None
+    prev, paired = None, {}
     for label in labels:
         s = evals.get(label)
         if not s:
             continue
         lo, hi = s["pass@1_ci"]
-        gain = "" if prev is None else f"  gain {100 * (s['pass@1'] - prev):+.1f} points"
-        print(f"  {label:<6} pass@1 {s['pass@1']:.3f}  [{lo:.3f}, {hi:.3f}]{gain}")
-        prev = s["pass@1"]
+        print(f"  {label:<6} pass@1 {s['pass@1']:.3f}  [{lo:.3f}, {hi:.3f}]{paired_gain(run_dir, prev, label, paired)}")
+        prev = label
     total = 100 * (evals[labels[-1]]["pass@1"] - evals["base"]["pass@1"]) if "base" in evals and labels[-1] in evals else float("nan")
     curve = grpo_curve(run_dir)
     if curve:
@@ -123,7 +137,7 @@ def main() -> int:
 
     write_json(run_dir / "bench.json", {
         "model": recipe.model, "evals": {k: {"pass@1": v["pass@1"], "pass@1_ci": v["pass@1_ci"]} for k, v in evals.items()},
-        "gain_points": round(total, 1), "wall_s": round(wall, 1), "stage_train_s": times, "grpo_curve": curve,
+        "gain_points": round(total, 1), "paired_gains": paired, "wall_s": round(wall, 1), "stage_train_s": times, "grpo_curve": curve,
         "load_average_at_start": load, "cpus": os.cpu_count()})
     met = total >= TARGET_POINTS and wall / 60 < TARGET_MINUTES
     print("  target met" if met else "  target NOT met")
