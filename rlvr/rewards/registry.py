@@ -16,6 +16,7 @@ from rlvr.errors import RecipeError
 from rlvr.rewards import bonus as _bonus
 from rlvr.rewards import math as _math
 from rlvr.rewards import shape as _shape
+from rlvr.rewards import steps as _steps
 
 
 def _code_tests(*args, **kwargs):
@@ -30,6 +31,7 @@ REWARDS: dict[str, Callable] = {
     "accuracy": _math.accuracy,
     "numeric": _math.numeric,
     "multi_answer": _math.multi_answer,
+    "steps": _steps.steps,  # process credit: true arithmetic steps behind the final answer
     "code_tests": _code_tests,
     "format": _shape.format,
     "tags": _shape.tags,
