@@ -4,13 +4,14 @@
     python bench/grpo_learning.py --grpo-steps 2 --sft-rows 16 --eval-n 8 --model tiny-random   # smoke run
 
 Runs recipes/word_problems.yaml (SFT warm-up on worked solutions, then GRPO with accuracy + numeric
-partial credit + format) on the embedded SmolLM2-135M and the builtin `word-problems` task (2-3
+partial credit + true steps + format) on the embedded SmolLM2-135M and the builtin `word-problems` task (2-3
 operation integer word problems), through `rlvr.train.runner.run_recipe`, into
 runs/bench-grpo-learning/. Re-running resumes: finished stages and evaluations are kept, so pass
 --overwrite to measure wall time from scratch. Target: held-out greedy pass@1 up by at least 25
 points in under 20 minutes on a 2-core CPU.
 
-Prints the pass@1 (Wilson 95% interval) after each stage, each stage's gain, the GRPO training
+Prints the pass@1 (Wilson 95% interval) after each stage, each stage's gain over the previous one
+on the same problems (paired bootstrap 95% interval, problems solved and lost), the GRPO training
 curve (reward, accuracy component, zero-variance share per step), stage and total wall times, and
 writes them to runs/bench-grpo-learning/bench.json.
 """
